@@ -1,1 +1,29 @@
-//! placeholder: replaced by the plugin's implementation
+//! NetPulse's TextFSM engine: runs TextFSM templates (such as an ntc-templates checkout) the
+//! way Python's textfsm does, natively and as a WebAssembly `parser` plugin.
+//!
+//! - [`pyre`] translates the templates' Python regex syntax for Rust (`regex`, or
+//!   `fancy-regex` for look-around and backreferences) and says clearly what it cannot.
+//! - [`template`] reads a template: `Value` declarations, states and `^regex -> Action` rules.
+//! - [`fsm`] runs a template over text with textfsm's exact record semantics.
+//! - [`record`] holds the result table, joins chained templates, and emits JSON records.
+//! - [`clitable`] reads the `index` file that maps platform and command to templates.
+//! - `component` (wasm32 only) exports the `parser` world: templates come from read-only
+//!   directories the host preopens at `/templates/0`, `/templates/1`, …
+
+pub mod clitable;
+pub mod fsm;
+pub mod pyre;
+pub mod record;
+pub mod template;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
+
+pub use clitable::{CliTable, Index, parse_chain};
+pub use record::{Record, Table};
+pub use template::Template;
+
+/// Parses `text` with one template and returns ntc-templates-style records.
+pub fn parse(template: &Template, text: &str) -> Result<Vec<Record>, fsm::Error> {
+    Ok(template.parse_text(text)?.into_records())
+}

@@ -1,0 +1,162 @@
+//! Runs the device-output corpus through the native engine and compares with the expected
+//! records, using the host's own corpus runner (`src/plugin/conformance.rs`).
+//!
+//! ```text
+//! cargo run --release -p netpulse-plugin-textfsm --example conformance -- CORPUS_DIR \
+//!     [--index] [--platform P]... [--command C]... [--bench N]
+//! ```
+//!
+//! By default each case is parsed with the templates its manifest entry lists (chained ones
+//! joined on their keys); `--index` instead looks the template up through
+//! `CORPUS_DIR/templates/index`, the way the plugin does. `--bench N` then times N passes.
+
+#[path = "../../../src/plugin/conformance.rs"]
+#[allow(dead_code)]
+mod conformance;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use netpulse_plugin_textfsm::{CliTable, Template, parse_chain};
+use serde_json::Value;
+
+use conformance::{Case, Corpus, Filter};
+
+/// Command-line options.
+struct Args {
+    corpus: PathBuf,
+    index: bool,
+    filter: Filter,
+    bench: Option<usize>,
+}
+
+fn args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let mut corpus = None;
+    let mut index = false;
+    let mut filter = Filter::default();
+    let mut bench = None;
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--index" => index = true,
+            "--platform" => filter
+                .platforms
+                .push(it.next().ok_or("--platform needs a value")?),
+            "--command" => filter
+                .commands
+                .push(it.next().ok_or("--command needs a value")?),
+            "--bench" => {
+                let n = it.next().ok_or("--bench needs a count")?;
+                bench = Some(n.parse().map_err(|_| format!("bad --bench count {n:?}"))?);
+            }
+            _ if corpus.is_none() && !a.starts_with('-') => corpus = Some(PathBuf::from(a)),
+            _ => return Err(format!("unexpected argument {a:?}")),
+        }
+    }
+    Ok(Args {
+        corpus: corpus.ok_or(
+            "usage: conformance CORPUS_DIR [--index] [--platform P] [--command C] [--bench N]",
+        )?,
+        index,
+        filter,
+        bench,
+    })
+}
+
+/// Parses a case with the templates its manifest lists, compiling each file once.
+struct ByManifest {
+    dir: PathBuf,
+    cache: HashMap<PathBuf, Arc<Template>>,
+}
+
+impl ByManifest {
+    fn parse(&mut self, case: &Case, raw: &str) -> Result<Value, String> {
+        let mut chain = Vec::with_capacity(case.templates.len());
+        for rel in &case.templates {
+            let t = match self.cache.get(rel) {
+                Some(t) => Arc::clone(t),
+                None => {
+                    let path = self.dir.join(rel);
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("read {}: {e}", path.display()))?;
+                    let name = rel.file_name().map_or_else(
+                        || rel.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    let t = Arc::new(Template::parse(&name, &text).map_err(|e| e.to_string())?);
+                    self.cache.insert(rel.clone(), Arc::clone(&t));
+                    t
+                }
+            };
+            chain.push(t);
+        }
+        let refs: Vec<&Template> = chain.iter().map(Arc::as_ref).collect();
+        let records = parse_chain(&refs, raw).map_err(|e| e.to_string())?;
+        Ok(Value::Array(
+            records.into_iter().map(Value::Object).collect(),
+        ))
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let corpus = match Corpus::load(&args.corpus) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut parse: Box<dyn FnMut(&Case, &str) -> Result<Value, String>> = if args.index {
+        let mut table = match CliTable::load(args.corpus.join("templates")) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
+        Box::new(move |case: &Case, raw: &str| {
+            let records = table
+                .parse(&case.platform, &case.command, raw)
+                .map_err(|e| e.to_string())?;
+            Ok(Value::Array(
+                records.into_iter().map(Value::Object).collect(),
+            ))
+        })
+    } else {
+        let mut by = ByManifest {
+            dir: args.corpus.clone(),
+            cache: HashMap::new(),
+        };
+        Box::new(move |case: &Case, raw: &str| by.parse(case, raw))
+    };
+    let report = corpus.run(&args.filter, &mut parse);
+    println!("{report}");
+    if let Some(n) = args.bench {
+        match corpus.bench(&args.filter, n, &mut parse) {
+            Ok(b) => println!(
+                "netpulse textfsm (native): {:.0} parses/s ({} parses in {:.3}s)",
+                b.rate(),
+                b.parses,
+                b.elapsed.as_secs_f64()
+            ),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if report.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

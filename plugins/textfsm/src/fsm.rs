@@ -1,0 +1,319 @@
+//! Running a template over text: the state machine and the value hooks.
+//!
+//! The behaviour is textfsm's, hook for hook, because real templates lean on its corners:
+//! a group that did not take part in a match still assigns (an empty value), a record whose
+//! values are all unset or empty lists is not emitted (but `Filldown` values count as set),
+//! `Required` drops the record and clears it, options run in declaration order, and the
+//! implicit record at end of input is skipped after `End` or when an `EOF` state exists.
+
+use crate::pyre::{self, Slots};
+use crate::record::{Field, Item, Table};
+use crate::template::{LineOp, Opt, RecordOp, Target, Template};
+
+/// Why a parse stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A rule with the `Error` action matched: the template says the input is not what it expects.
+    #[error("template {template}: {message}. rule line: {rule_line}. input line: {input:?}")]
+    Rule {
+        /// Template name.
+        template: String,
+        /// `Error: "text"` from the rule, or `state error raised` without one.
+        message: String,
+        /// Line of the rule in the template.
+        rule_line: usize,
+        /// The input line that hit the rule.
+        input: String,
+    },
+    /// A backtracking pattern gave up on a line.
+    #[error("template {template}: {source}")]
+    Regex {
+        /// Template name.
+        template: String,
+        /// The engine's complaint.
+        source: pyre::Error,
+    },
+}
+
+/// Python's current `value.value`: unset, a string, or (after a record's save hook) a list.
+#[derive(Debug, Clone, Default)]
+enum Cur {
+    #[default]
+    None,
+    Str(String),
+    List(Vec<Item>),
+}
+
+impl Cur {
+    fn is_truthy(&self) -> bool {
+        match self {
+            Cur::None => false,
+            Cur::Str(s) => !s.is_empty(),
+            Cur::List(l) => !l.is_empty(),
+        }
+    }
+
+    fn from_opt(s: Option<&str>) -> Cur {
+        s.map_or(Cur::None, |s| Cur::Str(s.to_string()))
+    }
+}
+
+/// Per-parse state of one value.
+#[derive(Debug, Default)]
+struct Slot {
+    /// The value as textfsm's `value.value`.
+    cur: Cur,
+    /// `Filldown`'s remembered value.
+    filldown: Option<String>,
+    /// `List`'s accumulated items.
+    list: Vec<Item>,
+}
+
+/// One run of a template over one text.
+struct Run<'t> {
+    tpl: &'t Template,
+    slots: Vec<Slot>,
+    rows: Vec<Vec<Field>>,
+}
+
+impl Template {
+    /// Parses `text` into a table, like textfsm's `ParseText` (with end-of-input handling).
+    pub fn parse_text(&self, text: &str) -> Result<Table, Error> {
+        let mut run = Run {
+            tpl: self,
+            slots: self.values.iter().map(|_| Slot::default()).collect(),
+            rows: Vec::new(),
+        };
+        // One slot set per rule, reused for every line.
+        let mut caps: Vec<Vec<Slots>> = self
+            .states
+            .iter()
+            .map(|s| s.rules.iter().map(|r| r.pattern.slots()).collect())
+            .collect();
+        let mut state = self.start;
+        let mut stopped = None;
+        'lines: for line in split_lines(text) {
+            let rules = &self.states[state].rules;
+            for (ri, rule) in rules.iter().enumerate() {
+                let slots = &mut caps[state][ri];
+                let hit = rule.pattern.captures(line, slots).map_err(|source| Error::Regex {
+                    template: self.name.clone(),
+                    source,
+                })?;
+                if !hit {
+                    continue;
+                }
+                for &(group, vi) in &rule.assigns {
+                    let val = slots.get(group).map(|(a, b)| &line[a..b]);
+                    run.assign(vi, val);
+                }
+                match rule.record_op {
+                    RecordOp::NoRecord => {}
+                    RecordOp::Record => run.append_record(),
+                    RecordOp::Clear => run.clear(),
+                    RecordOp::Clearall => run.clear_all(),
+                }
+                match rule.line_op {
+                    LineOp::Continue => continue,
+                    LineOp::Error => {
+                        return Err(Error::Rule {
+                            template: self.name.clone(),
+                            message: match &rule.message {
+                                Some(m) => format!("error: {m}"),
+                                None => "state error raised".to_string(),
+                            },
+                            rule_line: rule.line,
+                            input: line.to_string(),
+                        });
+                    }
+                    LineOp::Next => {}
+                }
+                match rule.target {
+                    Target::Stay => {}
+                    Target::State(s) => state = s,
+                    Target::End | Target::Eof => {
+                        stopped = Some(rule.target);
+                        break 'lines;
+                    }
+                }
+                break;
+            }
+        }
+        if stopped != Some(Target::End) && !self.has_eof_state {
+            run.append_record();
+        }
+        Ok(Table {
+            header: self.header(),
+            rows: run.rows,
+        })
+    }
+}
+
+impl Run<'_> {
+    /// textfsm's `AssignVar` and the options' `OnAssignVar` hooks, in declaration order.
+    fn assign(&mut self, vi: usize, val: Option<&str>) {
+        let def = &self.tpl.values[vi];
+        let slot = &mut self.slots[vi];
+        slot.cur = Cur::from_opt(val);
+        for opt in &def.options {
+            match opt {
+                Opt::Filldown => slot.filldown = val.map(str::to_string),
+                Opt::Fillup => {
+                    if let Some(v) = val.filter(|v| !v.is_empty()) {
+                        for row in self.rows.iter_mut().rev() {
+                            if row[vi].is_truthy() {
+                                break;
+                            }
+                            row[vi] = Field::Str(v.to_string());
+                        }
+                    }
+                }
+                Opt::List => {
+                    let item = match (&def.nested, val) {
+                        (Some(nested), Some(v)) => nested_item(nested, &def.nested_names, v),
+                        _ => None,
+                    };
+                    slot.list.push(item.unwrap_or_else(|| match val {
+                        Some(v) => Item::Str(v.to_string()),
+                        None => Item::Null,
+                    }));
+                }
+                Opt::Key | Opt::Required => {}
+            }
+        }
+    }
+
+    /// textfsm's `_AppendRecord`: save hooks, the all-empty check, then clear.
+    fn append_record(&mut self) {
+        if self.slots.is_empty() {
+            return;
+        }
+        for (def, slot) in self.tpl.values.iter().zip(self.slots.iter_mut()) {
+            for opt in &def.options {
+                match opt {
+                    Opt::Required if !slot.cur.is_truthy() => {
+                        self.clear();
+                        return;
+                    }
+                    Opt::List => slot.cur = Cur::List(slot.list.clone()),
+                    _ => {}
+                }
+            }
+        }
+        let all_empty = self.slots.iter().all(|s| match &s.cur {
+            Cur::None => true,
+            Cur::List(l) => l.is_empty(),
+            Cur::Str(_) => false,
+        });
+        if all_empty {
+            return;
+        }
+        // Taking the values is safe: `clear` below resets every one of them anyway.
+        let row = self
+            .slots
+            .iter_mut()
+            .map(|s| match std::mem::take(&mut s.cur) {
+                Cur::None => Field::Str(String::new()),
+                Cur::Str(v) => Field::Str(v),
+                Cur::List(l) => Field::List(l),
+            })
+            .collect();
+        self.rows.push(row);
+        self.clear();
+    }
+
+    /// `Clear`: unset every value, then `Filldown` restores and `List` (unless `Filldown`) empties.
+    fn clear(&mut self) {
+        for (def, slot) in self.tpl.values.iter().zip(self.slots.iter_mut()) {
+            slot.cur = Cur::None;
+            for opt in &def.options {
+                match opt {
+                    Opt::Filldown => slot.cur = Cur::from_opt(slot.filldown.as_deref()),
+                    Opt::List if !def.has(Opt::Filldown) => slot.list.clear(),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// `Clearall`: unset every value and forget `Filldown` and `List` state.
+    fn clear_all(&mut self) {
+        for (def, slot) in self.tpl.values.iter().zip(self.slots.iter_mut()) {
+            slot.cur = Cur::None;
+            for opt in &def.options {
+                match opt {
+                    Opt::Filldown => slot.filldown = None,
+                    Opt::List => slot.list.clear(),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// A `List` item with nested named groups becomes a dict of them (`None` when the value's
+/// own regex does not match its captured text, or has no named groups).
+fn nested_item(nested: &crate::pyre::Pattern, names: &[(usize, String)], v: &str) -> Option<Item> {
+    if names.is_empty() {
+        return None;
+    }
+    let mut slots = nested.slots();
+    if !nested.captures(v, &mut slots).ok()? {
+        return None;
+    }
+    Some(Item::Groups(
+        names
+            .iter()
+            .map(|(g, n)| (n.clone(), slots.get(*g).map(|(a, b)| v[a..b].to_string())))
+            .collect(),
+    ))
+}
+
+/// Python's `str.splitlines()`: every Unicode line boundary, no trailing empty line.
+pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
+        }
+        let start = pos;
+        let mut i = pos;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let brk = match b {
+                b'\n' | 0x0b | 0x0c | 0x1c | 0x1d | 0x1e => 1,
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    }
+                }
+                // U+0085 is C2 85; U+2028 / U+2029 are E2 80 A8 / A9.
+                0xc2 if bytes.get(i + 1) == Some(&0x85) => 2,
+                0xe2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) => 3,
+                _ => 0,
+            };
+            if brk > 0 {
+                pos = i + brk;
+                return Some(&text[start..i]);
+            }
+            i += 1;
+        }
+        pos = bytes.len();
+        Some(&text[start..])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitlines_like_python() {
+        let v: Vec<&str> = split_lines("a\r\nb\rc\n\nd\u{2028}e\n").collect();
+        assert_eq!(v, ["a", "b", "c", "", "d", "e"]);
+        assert_eq!(split_lines("").count(), 0);
+    }
+}

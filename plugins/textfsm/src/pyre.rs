@@ -1,0 +1,527 @@
+//! Python `re` syntax, as written in TextFSM templates, translated for Rust.
+//!
+//! Templates are written for Python's `re` module. Most of that syntax means the same in
+//! the `regex` crate, but a few constructs differ (`\Z`, a `[` inside a class, a lone `{`,
+//! `\<`), and a few are not supported by `regex` at all (look-around, backreferences,
+//! possessive quantifiers). This module rewrites the first kind and routes the second kind
+//! to `fancy-regex`, a backtracking engine that matches like Python does. Anything neither
+//! engine can express is an [`Error`] naming the construct, so a broken template fails
+//! loudly instead of silently matching something else.
+
+use std::borrow::Cow;
+
+/// Bigger than the `regex` default: templates expand `${VAR}`s into long Unicode-class
+/// patterns, and a refused template is worse than a slower compile.
+const SIZE_LIMIT: usize = 64 << 20;
+
+/// Backtracking bound for `fancy-regex`, so a pathological template cannot hang a parse.
+const BACKTRACK_LIMIT: usize = 1_000_000;
+
+/// Why a Python pattern could not be turned into a Rust matcher.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Valid Python, but neither `regex` nor `fancy-regex` can express it.
+    #[error("unsupported regex construct {construct} in {pattern:?}")]
+    Unsupported {
+        /// The construct as written (`\N{...}`, `(?(1)...)`, a flag).
+        construct: String,
+        /// The whole pattern, so the reader can find it in the template.
+        pattern: String,
+    },
+    /// The pattern is not a valid regular expression (for Python either, as far as we can tell).
+    #[error("invalid regex {pattern:?}: {message}")]
+    Invalid {
+        /// The whole pattern as written in the template.
+        pattern: String,
+        /// What the compiler said.
+        message: String,
+    },
+    /// A `fancy-regex` pattern gave up on a line (backtrack limit).
+    #[error("regex {pattern:?} gave up on input: {message}")]
+    Runtime {
+        /// The pattern that gave up.
+        pattern: String,
+        /// What the engine said.
+        message: String,
+    },
+}
+
+/// A Python pattern rewritten in Rust syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translated {
+    /// The pattern in Rust syntax.
+    pub pattern: String,
+    /// True when the pattern needs the backtracking engine (look-around, backreferences,
+    /// atomic groups, possessive quantifiers).
+    pub fancy: bool,
+    /// True when the pattern turns on verbose mode, where a `#` comment runs to the end of
+    /// the line (so a wrapper must close on a new line).
+    pub verbose: bool,
+}
+
+/// Rewrites Python `re` syntax into the syntax of the `regex` crate (or `fancy-regex`).
+pub fn translate(py: &str) -> Result<Translated, Error> {
+    Translator {
+        chars: py.chars().collect(),
+        pattern: py,
+        out: String::with_capacity(py.len() + 8),
+        fancy: false,
+        verbose: false,
+    }
+    .run()
+}
+
+/// Scanner state for one translation.
+struct Translator<'a> {
+    /// The pattern as characters, for look-ahead by index.
+    chars: Vec<char>,
+    /// The original, for error messages.
+    pattern: &'a str,
+    /// The Rust pattern being built.
+    out: String,
+    /// Set when a construct needs `fancy-regex`.
+    fancy: bool,
+    /// Set when a `(?x)` flag appears.
+    verbose: bool,
+}
+
+impl Translator<'_> {
+    fn unsupported(&self, construct: impl Into<String>) -> Error {
+        Error::Unsupported {
+            construct: construct.into(),
+            pattern: self.pattern.to_string(),
+        }
+    }
+
+    fn invalid(&self, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            pattern: self.pattern.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn run(mut self) -> Result<Translated, Error> {
+        let mut i = 0;
+        while i < self.chars.len() {
+            let c = self.chars[i];
+            match c {
+                '\\' => i = self.escape(i, false)?,
+                '[' => i = self.class(i)?,
+                '{' => match self.quantifier(i) {
+                    Some((end, text)) => {
+                        self.out.push_str(&text);
+                        i = self.possessive(end);
+                    }
+                    None => {
+                        // Python reads a `{` that does not start a repetition as a literal.
+                        self.out.push_str("\\{");
+                        i += 1;
+                    }
+                },
+                '}' | ']' => {
+                    self.out.push('\\');
+                    self.out.push(c);
+                    i += 1;
+                }
+                '(' => i = self.group(i)?,
+                '*' | '+' | '?' => {
+                    self.out.push(c);
+                    i = self.possessive(i + 1);
+                }
+                _ => {
+                    self.out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        Ok(Translated {
+            pattern: self.out,
+            fancy: self.fancy,
+            verbose: self.verbose,
+        })
+    }
+
+    /// After a quantifier: a lazy `?` is common to both; a `+` makes it possessive.
+    fn possessive(&mut self, i: usize) -> usize {
+        match self.chars.get(i) {
+            Some('?') => {
+                self.out.push('?');
+                i + 1
+            }
+            Some('+') => {
+                self.fancy = true;
+                self.out.push('+');
+                i + 1
+            }
+            _ => i,
+        }
+    }
+
+    /// `{m}`, `{m,n}`, `{m,}`, `{,n}` (Python's lower bound defaults to 0), or `None` when the
+    /// brace is a literal. Returns the index after the `}` and the Rust text.
+    fn quantifier(&self, start: usize) -> Option<(usize, String)> {
+        let mut i = start + 1;
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while self.chars.get(*i).is_some_and(char::is_ascii_digit) {
+                *i += 1;
+            }
+            self.chars[from..*i].iter().collect::<String>()
+        };
+        if self.chars.get(i) == Some(&'}') {
+            return None;
+        }
+        let lo = digits(&mut i);
+        let text = if self.chars.get(i) == Some(&',') {
+            i += 1;
+            let hi = digits(&mut i);
+            let lo = if lo.is_empty() { "0".to_string() } else { lo };
+            format!("{{{lo},{hi}}}")
+        } else {
+            if lo.is_empty() {
+                return None;
+            }
+            format!("{{{lo}}}")
+        };
+        (self.chars.get(i) == Some(&'}')).then_some((i + 1, text))
+    }
+
+    /// A character class: Python takes `[`, `&&`, `--` and `~~` literally inside one,
+    /// where Rust would read nesting or set operations.
+    fn class(&mut self, start: usize) -> Result<usize, Error> {
+        let mut i = start + 1;
+        self.out.push('[');
+        if self.chars.get(i) == Some(&'^') {
+            self.out.push('^');
+            i += 1;
+        }
+        let first = i;
+        loop {
+            let Some(&c) = self.chars.get(i) else {
+                return Err(self.invalid("unterminated character set"));
+            };
+            match c {
+                ']' if i != first => {
+                    self.out.push(']');
+                    return Ok(i + 1);
+                }
+                '\\' => {
+                    i = self.escape(i, true)?;
+                    continue;
+                }
+                '[' | ']' | '&' | '~' => {
+                    self.out.push('\\');
+                    self.out.push(c);
+                }
+                '-' if self.chars.get(i + 1) == Some(&'-') || self.chars.get(i.wrapping_sub(1)) == Some(&'-') => {
+                    self.out.push_str("\\-");
+                }
+                _ => self.out.push(c),
+            }
+            i += 1;
+        }
+    }
+
+    /// An escape at `i` (the backslash); returns the index after it.
+    fn escape(&mut self, i: usize, in_class: bool) -> Result<usize, Error> {
+        let Some(&c) = self.chars.get(i + 1) else {
+            return Err(self.invalid("bad escape (end of pattern)"));
+        };
+        let mut next = i + 2;
+        match c {
+            'Z' if !in_class => self.out.push_str("\\z"),
+            'A' | 'b' | 'B' if !in_class => {
+                self.out.push('\\');
+                self.out.push(c);
+            }
+            // Inside a class Python's `\b` is a backspace.
+            'b' => self.out.push_str("\\x08"),
+            'd' | 'D' | 's' | 'S' | 'w' | 'W' | 'n' | 't' | 'r' | 'f' | 'v' | 'a' => {
+                self.out.push('\\');
+                self.out.push(c);
+            }
+            'x' => {
+                let hex = self.hex_digits(next, 2)?;
+                self.out.push_str(&format!("\\x{{{hex}}}"));
+                next += 2;
+            }
+            'u' | 'U' => {
+                let width = if c == 'u' { 4 } else { 8 };
+                let hex = self.hex_digits(next, width)?;
+                self.out.push_str(&format!("\\x{{{hex}}}"));
+                next += width;
+            }
+            '0' => {
+                // Octal escape: `\0` and up to two more octal digits.
+                let mut value = 0u32;
+                let mut n = 0;
+                while n < 2 && self.chars.get(next).is_some_and(|d| ('0'..='7').contains(d)) {
+                    value = value * 8 + self.chars[next].to_digit(8).unwrap_or(0);
+                    next += 1;
+                    n += 1;
+                }
+                self.out.push_str(&format!("\\x{{{value:x}}}"));
+            }
+            '1'..='9' if !in_class => {
+                // A backreference: only the backtracking engine has those.
+                self.fancy = true;
+                self.out.push('\\');
+                self.out.push(c);
+                if self.chars.get(next).is_some_and(char::is_ascii_digit) {
+                    self.out.push(self.chars[next]);
+                    next += 1;
+                }
+            }
+            'N' => return Err(self.unsupported("\\N{...}")),
+            c if c.is_ascii_alphanumeric() => {
+                return Err(self.invalid(format!("bad escape \\{c}")));
+            }
+            // Python's `\<` is a literal `<`; in Rust it would be a word boundary.
+            '<' | '>' => self.out.push(c),
+            ' ' => self.out.push_str("\\x20"),
+            c => {
+                let mut buf = [0u8; 4];
+                self.out.push_str(&regex::escape(c.encode_utf8(&mut buf)));
+            }
+        }
+        Ok(next)
+    }
+
+    fn hex_digits(&self, from: usize, width: usize) -> Result<String, Error> {
+        let digits: String = self.chars.iter().skip(from).take(width).collect();
+        if digits.len() == width && digits.chars().all(|d| d.is_ascii_hexdigit()) {
+            Ok(digits)
+        } else {
+            Err(self.invalid("incomplete hexadecimal escape"))
+        }
+    }
+
+    /// An opening parenthesis and whatever `(?...)` extension follows it.
+    fn group(&mut self, i: usize) -> Result<usize, Error> {
+        if self.chars.get(i + 1) != Some(&'?') {
+            self.out.push('(');
+            return Ok(i + 1);
+        }
+        let rest: String = self.chars[i + 2..].iter().take(3).collect();
+        let copy = |t: &mut Self, n: usize| {
+            let s: String = t.chars[i..i + n].iter().collect();
+            t.out.push_str(&s);
+            i + n
+        };
+        if rest.starts_with("P<") || rest.starts_with(':') {
+            return Ok(copy(self, 2));
+        }
+        if rest.starts_with("P=") || rest.starts_with('=') || rest.starts_with('!') || rest.starts_with('>') {
+            self.fancy = true;
+            return Ok(copy(self, 2));
+        }
+        if rest.starts_with("<=") || rest.starts_with("<!") {
+            self.fancy = true;
+            return Ok(copy(self, 4));
+        }
+        if rest.starts_with('<') {
+            return Ok(copy(self, 2));
+        }
+        if rest.starts_with('#') {
+            // A comment group: dropped.
+            let close = self.chars[i..]
+                .iter()
+                .position(|&c| c == ')')
+                .ok_or_else(|| self.invalid("missing ), unterminated comment"))?;
+            return Ok(i + close + 1);
+        }
+        if rest.starts_with('(') {
+            return Err(self.unsupported("conditional group (?(...)...)"));
+        }
+        // Inline flags: `(?imsx)`, `(?i:...)`, `(?-i:...)`.
+        let mut j = i + 2;
+        let mut flags = String::new();
+        while let Some(&c) = self.chars.get(j) {
+            if c == ')' || c == ':' {
+                break;
+            }
+            match c {
+                'i' | 'm' | 's' | 'x' | 'u' | '-' => flags.push(c),
+                'a' | 'L' => return Err(self.unsupported(format!("flag (?{c})"))),
+                _ => return Err(self.invalid(format!("unknown extension ?{c}"))),
+            }
+            j += 1;
+        }
+        if self.chars.get(j).is_none() {
+            return Err(self.invalid("missing ), unterminated flags"));
+        }
+        if flags.split('-').next().is_some_and(|on| on.contains('x')) {
+            self.verbose = true;
+        }
+        Ok(copy(self, j - i + 1))
+    }
+}
+
+/// A compiled pattern that matches only at the start of its input, like Python's `re.match`.
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    /// The `regex` crate: linear time, used whenever the syntax allows.
+    Std(regex::Regex),
+    /// `fancy-regex`, for patterns with look-around, backreferences or possessive quantifiers.
+    Fancy(Box<fancy_regex::Regex>),
+}
+
+/// Reusable capture slots, so matching a line allocates nothing.
+#[derive(Debug)]
+pub enum Slots {
+    /// Slots for a [`Pattern::Std`].
+    Std(regex::CaptureLocations),
+    /// Group spans copied out of a `fancy-regex` match.
+    Fancy(Vec<Option<(usize, usize)>>),
+}
+
+impl Slots {
+    /// Byte span of capture group `i` in the last successful match.
+    pub fn get(&self, i: usize) -> Option<(usize, usize)> {
+        match self {
+            Slots::Std(locs) => locs.get(i),
+            Slots::Fancy(spans) => spans.get(i).copied().flatten(),
+        }
+    }
+}
+
+impl Pattern {
+    /// Compiles a Python pattern so that it matches at the start of the text only.
+    pub fn new_match(py: &str) -> Result<Pattern, Error> {
+        let t = translate(py)?;
+        let close = if t.verbose { "\n)" } else { ")" };
+        let anchored: Cow<'_, str> = Cow::Owned(format!("^(?:{}{close}", t.pattern));
+        let invalid = |message: String| Error::Invalid {
+            pattern: py.to_string(),
+            message,
+        };
+        if t.fancy {
+            fancy_regex::RegexBuilder::new(&anchored)
+                .backtrack_limit(BACKTRACK_LIMIT)
+                .delegate_size_limit(SIZE_LIMIT)
+                .build()
+                .map(|re| Pattern::Fancy(Box::new(re)))
+                .map_err(|e| invalid(e.to_string()))
+        } else {
+            regex::RegexBuilder::new(&anchored)
+                .size_limit(SIZE_LIMIT)
+                .build()
+                .map(Pattern::Std)
+                .map_err(|e| invalid(e.to_string()))
+        }
+    }
+
+    /// Number of capture groups, not counting the whole match (Python's `groups`).
+    pub fn groups(&self) -> usize {
+        match self {
+            Pattern::Std(re) => re.captures_len() - 1,
+            Pattern::Fancy(re) => re.captures_len() - 1,
+        }
+    }
+
+    /// Named groups with their group numbers, in pattern order.
+    pub fn names(&self) -> Vec<(usize, String)> {
+        let names: Vec<Option<String>> = match self {
+            Pattern::Std(re) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
+            Pattern::Fancy(re) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
+        };
+        names
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.map(|n| (i, n)))
+            .collect()
+    }
+
+    /// Fresh capture slots for this pattern.
+    pub fn slots(&self) -> Slots {
+        match self {
+            Pattern::Std(re) => Slots::Std(re.capture_locations()),
+            Pattern::Fancy(re) => Slots::Fancy(vec![None; re.captures_len()]),
+        }
+    }
+
+    /// Matches at the start of `text`, filling `slots`; false when it does not match.
+    pub fn captures(&self, text: &str, slots: &mut Slots) -> Result<bool, Error> {
+        match (self, slots) {
+            (Pattern::Std(re), Slots::Std(locs)) => Ok(re.captures_read(locs, text).is_some()),
+            (Pattern::Fancy(re), Slots::Fancy(spans)) => {
+                let caps = re.captures(text).map_err(|e| Error::Runtime {
+                    pattern: re.as_str().to_string(),
+                    message: e.to_string(),
+                })?;
+                let Some(caps) = caps else { return Ok(false) };
+                spans.clear();
+                spans.extend((0..caps.len()).map(|i| caps.get(i).map(|m| (m.start(), m.end()))));
+                Ok(true)
+            }
+            // Slots always come from `self.slots()`; a mismatch is a caller bug, treated as no match.
+            _ => Ok(false),
+        }
+    }
+
+    /// True when the pattern matches at the start of `text` (no captures needed).
+    pub fn is_match(&self, text: &str) -> Result<bool, Error> {
+        match self {
+            Pattern::Std(re) => Ok(re.is_match(text)),
+            Pattern::Fancy(re) => re.is_match(text).map_err(|e| Error::Runtime {
+                pattern: re.as_str().to_string(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rust(py: &str) -> String {
+        translate(py).expect("translates").pattern
+    }
+
+    fn matches(py: &str, text: &str) -> Option<String> {
+        let p = Pattern::new_match(py).expect("compiles");
+        let mut slots = p.slots();
+        p.captures(text, &mut slots)
+            .expect("runs")
+            .then(|| slots.get(0).map(|(a, b)| text[a..b].to_string()).unwrap_or_default())
+    }
+
+    #[test]
+    fn python_only_spellings_are_rewritten() {
+        assert_eq!(rust(r"foo\Z"), r"foo\z");
+        assert_eq!(rust(r"[[a]"), r"[\[a]");
+        assert_eq!(rust(r"a{,3}"), r"a{0,3}");
+        assert_eq!(rust(r"a{x}"), r"a\{x\}");
+        assert_eq!(rust(r"\<a\>"), r"<a>");
+        assert_eq!(rust(r"[a&&b]"), r"[a\&\&b]");
+        assert_eq!(rust(r"(?#note)x"), r"x");
+    }
+
+    #[test]
+    fn match_is_anchored_at_start_only() {
+        assert_eq!(matches(r"ab", "abc").as_deref(), Some("ab"));
+        assert_eq!(matches(r"b", "abc"), None);
+        assert_eq!(matches(r"a|b", "bc").as_deref(), Some("b"));
+        assert_eq!(matches(r"x$", "x").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn lookaround_and_backreferences_use_the_backtracker() {
+        assert!(translate(r"(?!foo)\w+").expect("ok").fancy);
+        assert_eq!(matches(r"(?!foo)\w+", "foo"), None);
+        assert_eq!(matches(r"(?!foo)\w+", "bar").as_deref(), Some("bar"));
+        assert_eq!(matches(r"(?P<a>\w)(?P=a)", "xx").as_deref(), Some("xx"));
+        assert_eq!(matches(r"(?<=a)b|a\-b", "a-b").as_deref(), Some("a-b"));
+        assert_eq!(matches(r"a++b", "aab").as_deref(), Some("aab"));
+    }
+
+    #[test]
+    fn untranslatable_constructs_are_named() {
+        let err = translate(r"(?(1)a|b)").expect_err("conditional");
+        assert!(err.to_string().contains("conditional"), "{err}");
+        assert!(matches!(translate(r"\q"), Err(Error::Invalid { .. })));
+        assert!(matches!(translate(r"(?a)x"), Err(Error::Unsupported { .. })));
+        assert!(Pattern::new_match(r"(unclosed").is_err());
+    }
+}

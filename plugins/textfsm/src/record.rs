@@ -1,0 +1,187 @@
+//! Parse results: a table of rows as textfsm builds it, and the JSON records NetPulse returns.
+//!
+//! The table keeps textfsm's shape (a header plus positional rows) because chained templates
+//! are merged column-wise on it; [`Table::into_records`] then turns it into ntc-templates'
+//! `parse_output` shape: one JSON object per row with lower-case keys.
+
+use serde_json::{Map, Value};
+
+/// One parsed record: lower-case column name to a string or a list.
+pub type Record = Map<String, Value>;
+
+/// One item of a `List` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// The captured text.
+    Str(String),
+    /// The value's group did not take part in the match (Python appends `None`).
+    Null,
+    /// The named groups of a `List` value with nested groups (Python appends a dict).
+    Groups(Vec<(String, Option<String>)>),
+}
+
+/// One cell of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    /// A plain value; empty when it never matched.
+    Str(String),
+    /// A `List` value.
+    List(Vec<Item>),
+}
+
+impl Field {
+    /// Python truthiness: empty strings and empty lists are false.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Field::Str(s) => !s.is_empty(),
+            Field::List(l) => !l.is_empty(),
+        }
+    }
+
+    fn into_json(self) -> Value {
+        match self {
+            Field::Str(s) => Value::String(s),
+            Field::List(items) => Value::Array(items.into_iter().map(Item::into_json).collect()),
+        }
+    }
+}
+
+impl Item {
+    fn into_json(self) -> Value {
+        match self {
+            Item::Str(s) => Value::String(s),
+            Item::Null => Value::Null,
+            Item::Groups(groups) => Value::Object(
+                groups
+                    .into_iter()
+                    .map(|(k, v)| (k, v.map_or(Value::Null, Value::String)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Error raised when chained templates cannot be joined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot join chained template results: unknown key column '{0}'")]
+pub struct JoinError(pub String);
+
+/// Rows of one parse, in textfsm's column order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Column names as declared in the template(s).
+    pub header: Vec<String>,
+    /// One row per record, aligned with `header`.
+    pub rows: Vec<Vec<Field>>,
+}
+
+impl Table {
+    /// Adds the columns of `other` that this table lacks, the way clitable chains templates:
+    /// each row takes the values of the first row of `other` whose `keys` columns are equal
+    /// (or, without keys, the row at the same position); unmatched rows get empty strings
+    /// and rows of `other` that match nothing are dropped.
+    pub fn extend(&mut self, other: &Table, keys: &[String]) -> Result<(), JoinError> {
+        let mut key_cols = Vec::with_capacity(keys.len());
+        for k in keys {
+            let mine = self.column(k).ok_or_else(|| JoinError(k.clone()))?;
+            key_cols.push((mine, other.column(k)));
+        }
+        let new_cols: Vec<(usize, String)> = other
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !self.header.contains(h))
+            .map(|(i, h)| (i, h.clone()))
+            .collect();
+        if new_cols.is_empty() {
+            return Ok(());
+        }
+        let width = self.header.len();
+        self.header.extend(new_cols.iter().map(|(_, h)| h.clone()));
+        for row in &mut self.rows {
+            row.extend(new_cols.iter().map(|_| Field::Str(String::new())));
+        }
+        if keys.is_empty() {
+            for (row, theirs) in self.rows.iter_mut().zip(&other.rows) {
+                for (j, (i, _)) in new_cols.iter().enumerate() {
+                    row[width + j] = theirs[*i].clone();
+                }
+            }
+            return Ok(());
+        }
+        for row in &mut self.rows {
+            let found = other.rows.iter().find(|theirs| {
+                key_cols.iter().all(|(mine, their_col)| match their_col {
+                    Some(c) => row[*mine] == theirs[*c],
+                    // Python would raise on the missing column; no row can match it.
+                    None => false,
+                })
+            });
+            if let Some(theirs) = found {
+                for (j, (i, _)) in new_cols.iter().enumerate() {
+                    row[width + j] = theirs[*i].clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// The rows as JSON objects with lower-case keys (ntc-templates' `parse_output`).
+    pub fn into_records(self) -> Vec<Record> {
+        let keys: Vec<String> = self.header.iter().map(|h| h.to_lowercase()).collect();
+        self.rows
+            .into_iter()
+            .map(|row| {
+                keys.iter()
+                    .cloned()
+                    .zip(row.into_iter().map(Field::into_json))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Field {
+        Field::Str(v.to_string())
+    }
+
+    #[test]
+    fn extend_joins_on_keys_and_drops_unmatched() {
+        let mut a = Table {
+            header: vec!["ID".into(), "NAME".into()],
+            rows: vec![vec![s("1"), s("one")], vec![s("2"), s("two")]],
+        };
+        let b = Table {
+            header: vec!["ID".into(), "PORTS".into()],
+            rows: vec![vec![s("2"), s("p2")], vec![s("3"), s("p3")]],
+        };
+        a.extend(&b, &["ID".to_string()]).expect("joins");
+        let recs = a.into_records();
+        assert_eq!(recs[0]["ports"], "");
+        assert_eq!(recs[1]["ports"], "p2");
+        assert_eq!(recs.len(), 2);
+    }
+
+    #[test]
+    fn extend_without_keys_is_positional() {
+        let mut a = Table {
+            header: vec!["A".into()],
+            rows: vec![vec![s("1")], vec![s("2")]],
+        };
+        let b = Table {
+            header: vec!["B".into()],
+            rows: vec![vec![s("x")]],
+        };
+        a.extend(&b, &[]).expect("joins");
+        assert_eq!(a.rows[0][1], s("x"));
+        assert_eq!(a.rows[1][1], s(""));
+    }
+}
