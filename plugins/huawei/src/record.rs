@@ -1,0 +1,227 @@
+//! Accumulates parsed records with the semantics ntc-templates' records have, so every
+//! parser produces the same rows, in the same order, with the same empty-value rules.
+//!
+//! A record is a fixed set of fields. A plain field is cleared after each record; a
+//! `filldown` field keeps its value for the following records (a slot number above the
+//! cards in it); a `list` field collects every value seen; a `required` field must be
+//! non-empty for the record to be kept. A record whose fields were never set is dropped.
+//!
+//! The three vendor crates carry the same copy of this module (each plugin is built
+//! alone for Wasm), so not every crate uses every helper.
+#![allow(dead_code)]
+
+use regex::{Captures, Regex};
+use serde_json::{Map, Value};
+
+/// A regex compiled once, on first use, and shared by every later call: a fresh Wasm
+/// instance pays for compiling only the patterns of the parser it actually runs.
+macro_rules! re {
+    ($pattern:expr) => {{
+        static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            // Invariant: the pattern is a string literal covered by the unit tests, so it compiles.
+            regex::Regex::new($pattern).expect("regex literal compiles")
+        });
+        &*RE
+    }};
+}
+pub(crate) use re;
+
+/// How one field of a record behaves between records.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Field {
+    /// Output key (lower-case, as in ntc-templates).
+    pub name: &'static str,
+    /// Collects every assigned value instead of keeping the last one.
+    pub list: bool,
+    /// Keeps its value after a record is emitted.
+    pub filldown: bool,
+    /// A record with this field empty is not emitted.
+    pub required: bool,
+}
+
+/// A plain field: one value, cleared after every record.
+pub(crate) const fn plain(name: &'static str) -> Field {
+    Field {
+        name,
+        list: false,
+        filldown: false,
+        required: false,
+    }
+}
+
+/// A field that must be set for the record to be kept.
+pub(crate) const fn required(name: &'static str) -> Field {
+    Field {
+        name,
+        list: false,
+        filldown: false,
+        required: true,
+    }
+}
+
+/// A field collecting a list of values.
+pub(crate) const fn list(name: &'static str) -> Field {
+    Field {
+        name,
+        list: true,
+        filldown: false,
+        required: false,
+    }
+}
+
+/// A field kept across records until overwritten.
+pub(crate) const fn filldown(name: &'static str) -> Field {
+    Field {
+        name,
+        list: false,
+        filldown: true,
+        required: false,
+    }
+}
+
+/// The value of one field while a record is being built.
+#[derive(Clone, Debug)]
+enum Cell {
+    /// Never assigned (or assigned from a group that did not take part in the match).
+    Unset,
+    /// Assigned, possibly to the empty string.
+    Text(String),
+    /// A list field's values so far.
+    List(Vec<String>),
+}
+
+/// Builds the output rows of one parse.
+pub(crate) struct Records {
+    /// The record layout; the order is irrelevant to the JSON (keys are sorted).
+    fields: &'static [Field],
+    /// The record under construction.
+    current: Vec<Cell>,
+    /// Values kept for `filldown` fields after a record.
+    kept: Vec<Cell>,
+    /// Records emitted so far, in output order.
+    rows: Vec<Value>,
+}
+
+impl Records {
+    /// Starts an empty set of records with the given layout.
+    pub(crate) fn new(fields: &'static [Field]) -> Self {
+        let empty = fields.iter().map(Self::empty_cell).collect::<Vec<_>>();
+        Records {
+            fields,
+            current: empty.clone(),
+            kept: empty,
+            rows: Vec::new(),
+        }
+    }
+
+    fn empty_cell(field: &Field) -> Cell {
+        if field.list {
+            Cell::List(Vec::new())
+        } else {
+            Cell::Unset
+        }
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// Sets a field; `None` stands for an optional group that did not match, which
+    /// clears the field as it does in TextFSM. Unknown names are ignored.
+    pub(crate) fn set(&mut self, name: &str, value: Option<&str>) {
+        let Some(i) = self.index(name) else { return };
+        let field = self.fields[i];
+        if field.list {
+            if let (Some(v), Cell::List(items)) = (value, &mut self.current[i]) {
+                items.push(v.to_string());
+            }
+        } else {
+            self.current[i] = match value {
+                Some(v) => Cell::Text(v.to_string()),
+                None => Cell::Unset,
+            };
+        }
+        if field.filldown {
+            self.kept[i] = self.current[i].clone();
+        }
+    }
+
+    /// Assigns every named group of `re` found in `caps` to the field of the same name.
+    pub(crate) fn assign(&mut self, re: &Regex, caps: &Captures<'_>) {
+        for name in re.capture_names().flatten() {
+            self.set(name, caps.name(name).map(|m| m.as_str()));
+        }
+    }
+
+    /// The current text of a field ("" when unset or a list).
+    pub(crate) fn get(&self, name: &str) -> &str {
+        match self.index(name).map(|i| &self.current[i]) {
+            Some(Cell::Text(s)) => s,
+            _ => "",
+        }
+    }
+
+    /// Emits the current record (unless it is empty or misses a required field), then
+    /// clears it, keeping `filldown` fields.
+    pub(crate) fn record(&mut self) {
+        let all_unset = self.current.iter().all(|c| match c {
+            Cell::Unset => true,
+            Cell::List(items) => items.is_empty(),
+            Cell::Text(_) => false,
+        });
+        let missing_required = self.fields.iter().zip(&self.current).any(|(f, c)| {
+            f.required
+                && match c {
+                    Cell::Unset => true,
+                    Cell::Text(s) => s.is_empty(),
+                    Cell::List(items) => items.is_empty(),
+                }
+        });
+        if !all_unset && !missing_required {
+            let mut row = Map::new();
+            for (f, c) in self.fields.iter().zip(&self.current) {
+                let v = match c {
+                    Cell::Unset => Value::String(String::new()),
+                    Cell::Text(s) => Value::String(s.clone()),
+                    Cell::List(items) => {
+                        Value::Array(items.iter().cloned().map(Value::String).collect())
+                    }
+                };
+                row.insert(f.name.to_string(), v);
+            }
+            self.rows.push(Value::Object(row));
+        }
+        self.clear();
+    }
+
+    /// Clears the record under construction, keeping `filldown` fields.
+    pub(crate) fn clear(&mut self) {
+        for (i, f) in self.fields.iter().enumerate() {
+            self.current[i] = if f.filldown {
+                self.kept[i].clone()
+            } else {
+                Self::empty_cell(f)
+            };
+        }
+    }
+
+    /// Clears every field, `filldown` ones included.
+    pub(crate) fn clear_all(&mut self) {
+        for (i, f) in self.fields.iter().enumerate() {
+            self.current[i] = Self::empty_cell(f);
+            self.kept[i] = Self::empty_cell(f);
+        }
+    }
+
+    /// Ends the parse: the record under construction is emitted like any other.
+    pub(crate) fn finish(mut self) -> Vec<Value> {
+        self.record();
+        self.rows
+    }
+
+    /// Ends the parse dropping the record under construction (for formats whose last
+    /// line always closes a record explicitly).
+    pub(crate) fn finish_discarding(self) -> Vec<Value> {
+        self.rows
+    }
+}
