@@ -21,6 +21,9 @@ pub(crate) const COMMANDS: &[&str] = &[
     "show lldp neighbors",
 ];
 
+/// How many leading non-blank lines may hold a device error message.
+const ERROR_LINES: usize = 3;
+
 /// Runs the parser for an already normalised `command`.
 pub(crate) fn parse(command: &str, output: &str) -> Result<Vec<Value>, ParseError> {
     let parser: fn(&str) -> Vec<Value> = match command {
@@ -47,7 +50,14 @@ fn reject_device_error(command: &str, output: &str) -> Result<(), ParseError> {
     let error = re!(
         r"^\s*% ?(Invalid input|Incomplete command|Ambiguous command|Unavailable command|Error|Authorization denied)"
     );
-    for (n, line) in output.lines().enumerate() {
+    // The message comes first (after at most a caret line); a later line that looks
+    // like one is part of real output (`Error: 0` in VRP counters).
+    let head = output
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(ERROR_LINES);
+    for (n, line) in head {
         if error.is_match(line) {
             return Err(ParseError::Malformed(format!(
                 "{command}: line {}: device error instead of output: {:?}",
@@ -57,4 +67,35 @@ fn reject_device_error(command: &str, output: &str) -> Result<(), ParseError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_command_is_unsupported() {
+        assert!(matches!(
+            parse("frobnicate", ""),
+            Err(ParseError::Unsupported(_))
+        ));
+        assert!(matches!(
+            crate::parse("not_a_platform", "show version", ""),
+            Err(ParseError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn device_error_is_malformed_with_line() {
+        let out = "         ^\n% Invalid input (at token 1: 'verson')\n";
+        match parse("show version", out) {
+            Err(ParseError::Malformed(m)) => assert!(m.contains("line 2"), "{m}"),
+            other => panic!("expected malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn abbreviated_command_finds_its_parser() {
+        assert!(crate::parse("arista_eos", "sho ver", "").is_ok());
+    }
 }

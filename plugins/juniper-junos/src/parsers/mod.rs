@@ -19,6 +19,9 @@ pub(crate) const COMMANDS: &[&str] = &[
     "show vlans",
 ];
 
+/// How many leading non-blank lines may hold a device error message.
+const ERROR_LINES: usize = 3;
+
 /// Runs the parser for an already normalised `command`.
 pub(crate) fn parse(command: &str, output: &str) -> Result<Vec<Value>, ParseError> {
     let parser: fn(&str) -> Vec<Value> = match command {
@@ -44,7 +47,14 @@ fn reject_device_error(command: &str, output: &str) -> Result<(), ParseError> {
     let error = re!(
         r"^\s*(?:syntax error|unknown command|error:|.* is ambiguous\.?$|No valid completions)"
     );
-    for (n, line) in output.lines().enumerate() {
+    // The message comes first (after at most a caret line); a later line that looks
+    // like one is part of real output (`Error: 0` in VRP counters).
+    let head = output
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(ERROR_LINES);
+    for (n, line) in head {
         if error.is_match(line) {
             return Err(ParseError::Malformed(format!(
                 "{command}: line {}: device error instead of output: {:?}",
@@ -54,4 +64,35 @@ fn reject_device_error(command: &str, output: &str) -> Result<(), ParseError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_command_is_unsupported() {
+        assert!(matches!(
+            parse("frobnicate", ""),
+            Err(ParseError::Unsupported(_))
+        ));
+        assert!(matches!(
+            crate::parse("not_a_platform", "show version", ""),
+            Err(ParseError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn device_error_is_malformed_with_line() {
+        let out = "         ^\nunknown command.\n";
+        match parse("show version", out) {
+            Err(ParseError::Malformed(m)) => assert!(m.contains("line 2"), "{m}"),
+            other => panic!("expected malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn abbreviated_command_finds_its_parser() {
+        assert!(crate::parse("juniper_junos", "sho ver", "").is_ok());
+    }
 }
