@@ -1,0 +1,737 @@
+//! The device model: one per simulated device, shared by all its sessions, so that every output is rendered
+//! from the same facts and a config change made in one session shows in every later `show`.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::time::Instant;
+
+/// The platforms the lab can emulate, under their canonical (Netmiko) names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Classic IOS (IOSv).
+    CiscoIos,
+    /// IOS-XE: the IOS CLI with XE's version banner.
+    CiscoXe,
+    /// NX-OS.
+    CiscoNxos,
+    /// IOS-XR: candidate configuration and commit.
+    CiscoXr,
+    /// Arista EOS.
+    AristaEos,
+    /// Junos: set-style configuration and commit.
+    JuniperJunos,
+    /// Huawei VRP.
+    Huawei,
+    /// A Linux host, mostly driven over exec channels.
+    Linux,
+}
+
+impl Platform {
+    /// Every canonical name, for error messages that list the known ones.
+    pub const NAMES: &'static [&'static str] = &[
+        "cisco_ios",
+        "cisco_xe",
+        "cisco_nxos",
+        "cisco_xr",
+        "arista_eos",
+        "juniper_junos",
+        "huawei",
+        "linux",
+    ];
+
+    /// Parses a platform name, accepting the scrapli/ntc and NAPALM aliases of design §4.
+    pub fn parse(name: &str) -> Option<Platform> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "cisco_ios" | "ios" => Platform::CiscoIos,
+            "cisco_xe" | "cisco_iosxe" | "iosxe" => Platform::CiscoXe,
+            "cisco_nxos" | "nxos" => Platform::CiscoNxos,
+            "cisco_xr" | "cisco_iosxr" | "iosxr" => Platform::CiscoXr,
+            "arista_eos" | "eos" => Platform::AristaEos,
+            "juniper_junos" | "junos" | "juniper" => Platform::JuniperJunos,
+            "huawei" | "huawei_vrp" | "vrp" => Platform::Huawei,
+            "linux" => Platform::Linux,
+            _ => return None,
+        })
+    }
+
+    /// The canonical name, as printed in the `ready` lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::CiscoIos => "cisco_ios",
+            Platform::CiscoXe => "cisco_xe",
+            Platform::CiscoNxos => "cisco_nxos",
+            Platform::CiscoXr => "cisco_xr",
+            Platform::AristaEos => "arista_eos",
+            Platform::JuniperJunos => "juniper_junos",
+            Platform::Huawei => "huawei",
+            Platform::Linux => "linux",
+        }
+    }
+
+    /// Interface names by role: management, link to the next device, link to the previous one, an access
+    /// port, the loopback. Each platform spells them its own way.
+    fn interface_names(self) -> [&'static str; 5] {
+        match self {
+            Platform::CiscoIos | Platform::CiscoXe => [
+                "GigabitEthernet0/0",
+                "GigabitEthernet0/1",
+                "GigabitEthernet0/2",
+                "GigabitEthernet0/3",
+                "Loopback0",
+            ],
+            Platform::CiscoNxos => [
+                "mgmt0",
+                "Ethernet1/1",
+                "Ethernet1/2",
+                "Ethernet1/3",
+                "loopback0",
+            ],
+            Platform::CiscoXr => [
+                "MgmtEth0/RP0/CPU0/0",
+                "GigabitEthernet0/0/0/1",
+                "GigabitEthernet0/0/0/2",
+                "GigabitEthernet0/0/0/3",
+                "Loopback0",
+            ],
+            Platform::AristaEos => [
+                "Management1",
+                "Ethernet1",
+                "Ethernet2",
+                "Ethernet3",
+                "Loopback0",
+            ],
+            Platform::JuniperJunos => ["fxp0", "ge-0/0/1", "ge-0/0/2", "ge-0/0/3", "lo0"],
+            Platform::Huawei => [
+                "GigabitEthernet0/0/0",
+                "GigabitEthernet0/0/1",
+                "GigabitEthernet0/0/2",
+                "GigabitEthernet0/0/3",
+                "LoopBack0",
+            ],
+            Platform::Linux => ["eth0", "eth1", "eth2", "eth3", "lo"],
+        }
+    }
+}
+
+/// What an interface is, which decides how vendors render it (no MAC on a loopback, and so on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfKind {
+    /// A physical Ethernet port.
+    Ethernet,
+    /// A loopback: always up, no MAC.
+    Loopback,
+    /// A VLAN interface created in config mode.
+    Svi,
+}
+
+/// One interface of the device.
+#[derive(Debug, Clone)]
+pub struct Interface {
+    /// Full vendor name (`GigabitEthernet0/1`); abbreviations resolve to it.
+    pub name: String,
+    /// Decides rendering details.
+    pub kind: IfKind,
+    /// Address and prefix length; `None` shows as `unassigned`.
+    pub ipv4: Option<(Ipv4Addr, u8)>,
+    /// Administrative state (`shutdown` clears it).
+    pub enabled: bool,
+    /// Whether a cable is plugged in; the line protocol is up only when both this and `enabled` hold.
+    pub link: bool,
+    /// Free text set with `description`.
+    pub description: String,
+    /// Bytes.
+    pub mtu: u32,
+    /// Kbit/s, as IOS prints BW.
+    pub bandwidth_kbps: u64,
+    /// Burned-in address.
+    pub mac: [u8; 6],
+    /// Access VLAN when the port is a switchport; routed ports have none.
+    pub access_vlan: Option<u16>,
+    /// Counters, so outputs are not all zeros.
+    pub packets_in: u64,
+    /// Counters, so outputs are not all zeros.
+    pub packets_out: u64,
+}
+
+impl Interface {
+    /// Line protocol / oper state: a shut or unplugged port is down.
+    pub fn oper_up(&self) -> bool {
+        self.enabled && (self.link || self.kind != IfKind::Ethernet)
+    }
+}
+
+/// A VLAN and its name.
+#[derive(Debug, Clone)]
+pub struct Vlan {
+    /// 1..=4094.
+    pub id: u16,
+    /// Shown by `show vlan`.
+    pub name: String,
+}
+
+/// One line of `show inventory` and its vendor equivalents.
+#[derive(Debug, Clone)]
+pub struct InventoryItem {
+    /// NAME.
+    pub name: String,
+    /// DESCR.
+    pub descr: String,
+    /// PID.
+    pub pid: String,
+    /// VID.
+    pub vid: String,
+    /// SN.
+    pub serial: String,
+}
+
+/// An LLDP/CDP neighbor, derived from the chain the lab wires its devices in (r1 - r2 - r3 ...).
+#[derive(Debug, Clone)]
+pub struct Neighbor {
+    /// Our port.
+    pub local_if: String,
+    /// The neighbor's hostname.
+    pub remote_host: String,
+    /// The neighbor's port, in its own vendor's spelling.
+    pub remote_port: String,
+    /// The neighbor's platform, for CDP's Platform column.
+    pub remote_platform: Platform,
+    /// Its management address.
+    pub remote_ip: Ipv4Addr,
+}
+
+/// The whole device.
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// Which CLI this device speaks.
+    pub platform: Platform,
+    /// 1-based number, the `n` in `r<n>`; seeds every per-device value.
+    pub number: usize,
+    /// Set by `hostname`/`sysname`/`host-name`; every prompt shows it.
+    pub hostname: String,
+    /// Chassis serial number.
+    pub serial: String,
+    /// Chassis MAC; interface MACs count up from it.
+    pub base_mac: [u8; 6],
+    /// Uptime is this many seconds plus the time since `booted`, so devices look like they have run for days.
+    pub uptime_base_secs: u64,
+    /// When the lab started the device.
+    pub booted: Instant,
+    /// In vendor order.
+    pub interfaces: Vec<Interface>,
+    /// By id.
+    pub vlans: BTreeMap<u16, Vlan>,
+    /// Chassis first.
+    pub inventory: Vec<InventoryItem>,
+    /// LLDP/CDP neighbors.
+    pub neighbors: Vec<Neighbor>,
+    /// Whether the running config has been saved since the last change (`write memory`, `save`).
+    pub saved: bool,
+    /// Accepted global config lines the model has no field for (`ntp server ...`), kept so that
+    /// running-config shows what was pushed.
+    pub extra_config: Vec<String>,
+}
+
+/// A configuration change, vendor-neutral: IOS-like CLIs apply it at once, Junos and XR queue it until commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// `hostname X`.
+    Hostname(String),
+    /// `description X` under an interface; empty clears it.
+    Description(String, String),
+    /// `ip address A M`; `None` removes the address.
+    Address(String, Option<(Ipv4Addr, u8)>),
+    /// `shutdown` (false) / `no shutdown` (true).
+    Enabled(String, bool),
+    /// `mtu N`.
+    Mtu(String, u32),
+    /// `vlan N`, optionally with its name.
+    Vlan(u16, Option<String>),
+    /// `no vlan N`.
+    RemoveVlan(u16),
+    /// `switchport access vlan N`.
+    AccessVlan(String, u16),
+    /// `no switchport`: the port becomes routed.
+    Routed(String),
+    /// `interface Loopback9` / `Vlan10` creating a new logical interface.
+    CreateInterface(String, IfKind),
+}
+
+/// The management address of device `number`, so neighbors can name each other's addresses.
+pub fn mgmt_ip(number: usize) -> Ipv4Addr {
+    Ipv4Addr::new(10, 10, (number >> 8) as u8, (number & 0xff) as u8)
+}
+
+/// Address of the point-to-point link between device `n` and `n + 1` (a /31); `side` 0 is `n`'s end.
+fn link_ip(n: usize, side: usize) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(Ipv4Addr::new(172, 16, 0, 0)) + (2 * n + side) as u32)
+}
+
+/// Converts a dotted mask to a prefix length; `None` if it is not contiguous.
+pub fn mask_to_prefix(mask: Ipv4Addr) -> Option<u8> {
+    let m = u32::from(mask);
+    let len = m.leading_ones();
+    (m.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
+}
+
+/// Converts a prefix length to a dotted mask.
+pub fn prefix_to_mask(len: u8) -> Ipv4Addr {
+    Ipv4Addr::from(u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0))
+}
+
+impl Device {
+    /// Builds device `number` (1-based) of a lab whose devices run `platforms` (index 0 is r1), so that links
+    /// and neighbors name the right ports on both ends.
+    pub fn generate(number: usize, platforms: &[Platform]) -> Device {
+        let platform = platforms[number - 1];
+        let names = platform.interface_names();
+        let base_mac = [
+            0x52,
+            0x54,
+            0x00,
+            (number >> 8) as u8,
+            (number & 0xff) as u8,
+            0x00,
+        ];
+        let has_next = number < platforms.len();
+        let has_prev = number > 1;
+        let mut interfaces = Vec::new();
+        for (role, name) in names.iter().enumerate() {
+            let mut mac = base_mac;
+            mac[5] = role as u8 + 1;
+            let (kind, ipv4, link, access_vlan) = match role {
+                0 => (IfKind::Ethernet, Some((mgmt_ip(number), 16)), true, None),
+                1 => (
+                    IfKind::Ethernet,
+                    has_next.then(|| (link_ip(number, 0), 31)),
+                    has_next,
+                    None,
+                ),
+                2 => (
+                    IfKind::Ethernet,
+                    has_prev.then(|| (link_ip(number - 1, 1), 31)),
+                    has_prev,
+                    None,
+                ),
+                3 => (IfKind::Ethernet, None, false, Some(10)),
+                _ => (
+                    IfKind::Loopback,
+                    Some((
+                        Ipv4Addr::new(10, 255, (number >> 8) as u8, number as u8),
+                        32,
+                    )),
+                    true,
+                    None,
+                ),
+            };
+            interfaces.push(Interface {
+                name: (*name).to_string(),
+                kind,
+                ipv4,
+                enabled: true,
+                link,
+                description: match role {
+                    1 if has_next => format!("to r{}", number + 1),
+                    2 if has_prev => format!("to r{}", number - 1),
+                    _ => String::new(),
+                },
+                mtu: if kind == IfKind::Loopback { 1514 } else { 1500 },
+                bandwidth_kbps: if kind == IfKind::Loopback {
+                    8_000_000
+                } else {
+                    1_000_000
+                },
+                mac,
+                access_vlan,
+                packets_in: 1000 * number as u64 + 17 * role as u64,
+                packets_out: 900 * number as u64 + 13 * role as u64,
+            });
+        }
+        let mut neighbors = Vec::new();
+        if has_next {
+            neighbors.push(Neighbor {
+                local_if: names[1].to_string(),
+                remote_host: format!("r{}", number + 1),
+                remote_port: platforms[number].interface_names()[2].to_string(),
+                remote_platform: platforms[number],
+                remote_ip: mgmt_ip(number + 1),
+            });
+        }
+        if has_prev {
+            neighbors.push(Neighbor {
+                local_if: names[2].to_string(),
+                remote_host: format!("r{}", number - 1),
+                remote_port: platforms[number - 2].interface_names()[1].to_string(),
+                remote_platform: platforms[number - 2],
+                remote_ip: mgmt_ip(number - 1),
+            });
+        }
+        let vlans = [(1, "default"), (10, "users"), (20, "servers")]
+            .into_iter()
+            .map(|(id, name)| {
+                (
+                    id,
+                    Vlan {
+                        id,
+                        name: name.to_string(),
+                    },
+                )
+            })
+            .collect();
+        let serial = format!("{}{:07}", serial_prefix(platform), 4_100_000 + number);
+        Device {
+            platform,
+            number,
+            hostname: format!("r{number}"),
+            inventory: inventory(platform, &serial, number),
+            serial,
+            base_mac,
+            uptime_base_secs: (3 + number as u64 % 40) * 86_400 + 4 * 3600 + 17 * 60,
+            booted: Instant::now(),
+            interfaces,
+            vlans,
+            neighbors,
+            saved: true,
+            extra_config: Vec::new(),
+        }
+    }
+
+    /// Seconds since "boot".
+    pub fn uptime_secs(&self) -> u64 {
+        self.uptime_base_secs + self.booted.elapsed().as_secs()
+    }
+
+    /// (weeks, days, hours, minutes) of uptime, as Cisco prints it.
+    pub fn uptime_parts(&self) -> (u64, u64, u64, u64) {
+        let s = self.uptime_secs();
+        (
+            s / 604_800,
+            s % 604_800 / 86_400,
+            s % 86_400 / 3600,
+            s % 3600 / 60,
+        )
+    }
+
+    /// Finds an interface by full name or abbreviation (`Gi0/1`, `gig 0/1`, `e1/1`), case-insensitively.
+    pub fn find_interface(&self, name: &str) -> Option<usize> {
+        let wanted = split_if_name(name)?;
+        self.interfaces.iter().position(|i| {
+            let (kind, num) = split_if_name(&i.name).unwrap_or_default();
+            num == wanted.1
+                && kind
+                    .to_ascii_lowercase()
+                    .starts_with(&wanted.0.to_ascii_lowercase())
+        })
+    }
+
+    /// Resolves an interface argument for config mode, creating loopbacks and SVIs the way devices do;
+    /// `None` when the name is neither an existing port nor a creatable logical interface.
+    pub fn resolve_or_create(
+        &self,
+        name: &str,
+        loopback: &str,
+        svi: &str,
+    ) -> Option<(String, Option<IfKind>)> {
+        if let Some(i) = self.find_interface(name) {
+            return Some((self.interfaces[i].name.clone(), None));
+        }
+        let (kind, num) = split_if_name(name)?;
+        let kind_l = kind.to_ascii_lowercase();
+        if !kind_l.is_empty()
+            && loopback.to_ascii_lowercase().starts_with(&kind_l)
+            && num.parse::<u32>().is_ok()
+        {
+            return Some((format!("{loopback}{num}"), Some(IfKind::Loopback)));
+        }
+        if !kind_l.is_empty()
+            && svi.to_ascii_lowercase().starts_with(&kind_l)
+            && num.parse::<u16>().is_ok_and(|v| (1..=4094).contains(&v))
+        {
+            return Some((format!("{svi}{num}"), Some(IfKind::Svi)));
+        }
+        None
+    }
+
+    /// Applies one change; the error is the vendor-neutral reason, which each CLI words its own way.
+    pub fn apply(&mut self, change: &Change) -> Result<(), String> {
+        self.saved = false;
+        let find = |d: &mut Device, n: &str| {
+            d.interfaces
+                .iter()
+                .position(|i| i.name == n)
+                .ok_or_else(|| format!("no interface {n}"))
+        };
+        match change {
+            Change::Hostname(h) => self.hostname = h.clone(),
+            Change::Description(n, d) => {
+                let i = find(self, n)?;
+                self.interfaces[i].description = d.clone();
+            }
+            Change::Address(n, a) => {
+                let i = find(self, n)?;
+                self.interfaces[i].ipv4 = *a;
+            }
+            Change::Enabled(n, e) => {
+                let i = find(self, n)?;
+                self.interfaces[i].enabled = *e;
+            }
+            Change::Mtu(n, m) => {
+                let i = find(self, n)?;
+                self.interfaces[i].mtu = *m;
+            }
+            Change::Vlan(id, name) => {
+                let vlan = self.vlans.entry(*id).or_insert_with(|| Vlan {
+                    id: *id,
+                    name: format!("VLAN{id:04}"),
+                });
+                if let Some(name) = name {
+                    vlan.name = name.clone();
+                }
+            }
+            Change::RemoveVlan(id) => {
+                self.vlans.remove(id);
+            }
+            Change::AccessVlan(n, v) => {
+                let i = find(self, n)?;
+                self.interfaces[i].access_vlan = Some(*v);
+                self.interfaces[i].ipv4 = None;
+            }
+            Change::Routed(n) => {
+                let i = find(self, n)?;
+                self.interfaces[i].access_vlan = None;
+            }
+            Change::CreateInterface(n, kind) => {
+                if self.interfaces.iter().all(|i| &i.name != n) {
+                    let mut mac = self.base_mac;
+                    mac[5] = 0x40 + self.interfaces.len() as u8;
+                    self.interfaces.push(Interface {
+                        name: n.clone(),
+                        kind: *kind,
+                        ipv4: None,
+                        enabled: true,
+                        link: true,
+                        description: String::new(),
+                        mtu: 1500,
+                        bandwidth_kbps: if *kind == IfKind::Loopback {
+                            8_000_000
+                        } else {
+                            1_000_000
+                        },
+                        mac,
+                        access_vlan: None,
+                        packets_in: 0,
+                        packets_out: 0,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ports whose access VLAN is `id`, for `show vlan`.
+    pub fn vlan_ports(&self, id: u16) -> Vec<&Interface> {
+        self.interfaces
+            .iter()
+            .filter(|i| i.access_vlan == Some(id))
+            .collect()
+    }
+}
+
+/// Splits `GigabitEthernet0/1` into (`GigabitEthernet`, `0/1`), tolerating a space between them.
+fn split_if_name(name: &str) -> Option<(String, String)> {
+    let name = name.trim();
+    let at = name.find(|c: char| c.is_ascii_digit())?;
+    let (kind, num) = name.split_at(at);
+    Some((kind.trim().to_string(), num.replace(' ', "")))
+}
+
+/// Chassis, then line cards / power supplies, each with its own serial derived from the chassis one.
+fn inventory(p: Platform, serial: &str, number: usize) -> Vec<InventoryItem> {
+    let item = |name: &str, descr: &str, pid: &str, vid: &str, serial: String| InventoryItem {
+        name: name.to_string(),
+        descr: descr.to_string(),
+        pid: pid.to_string(),
+        vid: vid.to_string(),
+        serial,
+    };
+    let sub = |k: usize| {
+        format!(
+            "{}{:06}",
+            &serial[..3.min(serial.len())],
+            700_000 + number * 10 + k
+        )
+    };
+    match p {
+        Platform::CiscoIos => vec![item(
+            "IOSv",
+            "IOSv chassis, Hw Serial#: {S}, Hw Revision: 1.0",
+            "IOSv",
+            "1.0",
+            serial.to_string(),
+        )],
+        Platform::CiscoXe => vec![
+            item(
+                "Chassis",
+                "Cisco CSR1000V Chassis",
+                "CSR1000V",
+                "V00",
+                serial.to_string(),
+            ),
+            item(
+                "module R0",
+                "Cisco CSR1000V Route Processor",
+                "CSR1000V",
+                "V00",
+                sub(1),
+            ),
+            item(
+                "module F0",
+                "Cisco CSR1000V Embedded Services Processor",
+                "CSR1000V",
+                "",
+                sub(2),
+            ),
+        ],
+        Platform::CiscoNxos => vec![
+            item(
+                "Chassis",
+                "Nexus9000 C9300v Chassis",
+                "N9K-C9300v",
+                "",
+                serial.to_string(),
+            ),
+            item(
+                "Slot 1",
+                "Nexus 9000v 64 port Ethernet Module",
+                "N9K-X9364v",
+                "",
+                sub(1),
+            ),
+            item("Slot 27", "Supervisor Module", "N9K-vSUP", "", sub(2)),
+        ],
+        Platform::CiscoXr => vec![
+            item(
+                "Rack 0",
+                "Cisco XRv9K Centralized Virtual Router",
+                "R-IOSXRV9000-CC",
+                "V01",
+                serial.to_string(),
+            ),
+            item(
+                "0/0/CPU0",
+                "Cisco IOS-XRv 9000 Centralized Line Card",
+                "R-IOSXRV9000-LC-C",
+                "V01",
+                sub(1),
+            ),
+            item(
+                "0/RP0/CPU0",
+                "Cisco IOS-XRv 9000 Centralized Route Processor",
+                "R-IOSXRV9000-RP-C",
+                "V01",
+                sub(2),
+            ),
+        ],
+        Platform::AristaEos => vec![
+            item(
+                "Chassis",
+                "DCS-7050SX3-48YC8",
+                "DCS-7050SX3-48YC8",
+                "11.01",
+                serial.to_string(),
+            ),
+            item(
+                "PowerSupply1",
+                "PWR-500AC-F",
+                "PWR-500AC-F",
+                "02.00",
+                sub(1),
+            ),
+            item(
+                "PowerSupply2",
+                "PWR-500AC-F",
+                "PWR-500AC-F",
+                "02.00",
+                sub(2),
+            ),
+        ],
+        Platform::JuniperJunos => vec![
+            item("Chassis", "VMX", "VMX", "", serial.to_string()),
+            item("Routing Engine 0", "RE-VMX", "RE-VMX", "REV 01", sub(1)),
+            item("FPC 0", "Virtual FPC", "BUILTIN", "REV 01", sub(2)),
+        ],
+        Platform::Huawei => vec![
+            item(
+                "Slot 0",
+                "CE6850-48S6Q-HI",
+                "CE6850-48S6Q-HI",
+                "V100R005C10",
+                serial.to_string(),
+            ),
+            item("PWR1", "PAC-350WA", "PAC-350WA", "", sub(1)),
+            item("FAN1", "FAN-40SB-F", "FAN-40SB-F", "", sub(2)),
+        ],
+        Platform::Linux => Vec::new(),
+    }
+    .into_iter()
+    .map(|mut i| {
+        i.descr = i.descr.replace("{S}", serial);
+        i
+    })
+    .collect()
+}
+
+fn serial_prefix(p: Platform) -> &'static str {
+    match p {
+        Platform::CiscoIos | Platform::CiscoXe => "FDO2",
+        Platform::CiscoNxos => "SAL2",
+        Platform::CiscoXr => "FOX2",
+        Platform::AristaEos => "JPE1",
+        Platform::JuniperJunos => "VM6",
+        Platform::Huawei => "2102",
+        Platform::Linux => "LNX",
+    }
+}
+
+/// MAC in Cisco's dotted form `5254.0001.0001`.
+pub fn mac_cisco(m: &[u8; 6]) -> String {
+    format!(
+        "{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+/// MAC in colon form `52:54:00:00:01:01`.
+pub fn mac_colon(m: &[u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+/// MAC in Huawei's dashed form `5254-0001-0001`.
+pub fn mac_huawei(m: &[u8; 6]) -> String {
+    mac_cisco(m).replace('.', "-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_round_trip() {
+        assert_eq!(mask_to_prefix(Ipv4Addr::new(255, 255, 255, 0)), Some(24));
+        assert_eq!(mask_to_prefix(Ipv4Addr::new(255, 0, 255, 0)), None);
+        assert_eq!(prefix_to_mask(31), Ipv4Addr::new(255, 255, 255, 254));
+        assert_eq!(prefix_to_mask(0), Ipv4Addr::new(0, 0, 0, 0));
+    }
+
+    #[test]
+    fn interface_abbreviations_resolve() {
+        let d = Device::generate(1, &[Platform::CiscoIos, Platform::CiscoIos]);
+        assert_eq!(d.find_interface("gi0/1"), Some(1));
+        assert_eq!(d.find_interface("Gig 0/3"), Some(3));
+        assert_eq!(d.find_interface("lo0"), Some(4));
+        assert_eq!(d.find_interface("Te0/1"), None);
+        assert_eq!(d.neighbors.len(), 1);
+    }
+}
