@@ -539,3 +539,266 @@ async fn open_connections_counts_and_vendors_round_robin() {
     assert!(Lab::start(opts(&dir, &["nokia"], 1)).await.is_err());
     lab.shutdown().await;
 }
+
+/// Logs in to device `i` and returns a shell that has seen its first prompt.
+async fn shell_on(lab: &Lab, i: usize, first_prompt: &str) -> (client::Handle<Client>, Term) {
+    let (h, ok) = login(lab.devices()[i].addr, "admin", "admin").await;
+    assert!(ok);
+    let mut t = Term::open(&h).await;
+    t.until(first_prompt).await;
+    (h, t)
+}
+
+#[tokio::test]
+async fn nxos_and_eos_prompts_paging_and_config() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = Lab::start(opts(&dir, &["nxos", "arista_eos"], 2))
+        .await
+        .expect("start");
+
+    // NX-OS: lands in `# ` with the long MOTD, echo is `cmd\r\r\n`, one-space config banner.
+    let (_h, mut t) = shell_on(&lab, 0, r"r1# $").await;
+    t.send("show interface\n").await;
+    let out = t.until("\x1b\\[7m--More--\x1b\\[27m$").await;
+    assert!(out.starts_with("show interface\r\r\n"), "{out:?}");
+    t.send("q").await;
+    t.until(r"r1# $").await;
+    assert_eq!(
+        t.cmd("terminal length 0", r"r1# $").await,
+        "terminal length 0\r\r\nr1# "
+    );
+    let out = t.cmd("conf t", r"r1\(config\)#$").await;
+    assert!(out.contains("Enter configuration commands, one per line. End with CNTL/Z."));
+    t.cmd("interface e1/3", r"r1\(config-if\)#$").await;
+    t.cmd("description to-server", r"r1\(config-if\)#$").await;
+    t.cmd("no switchport", r"r1\(config-if\)#$").await;
+    t.cmd("ip address 192.0.2.9/24", r"r1\(config-if\)#$").await;
+    t.cmd("end", r"r1# $").await;
+    let out = t.cmd("show ip interface brief", r"r1# $").await;
+    assert!(
+        out.contains("Eth1/3               192.0.2.9       protocol-down/link-down/admin-up"),
+        "{out}"
+    );
+    let out = t.cmd("show interface brief", r"r1# $").await;
+    assert!(out.contains("Eth1/1") && out.contains("mgmt0"), "{out}");
+    let out = t.cmd("show bogus", r"r1# $").await;
+    assert!(out.contains("% Invalid command at '^' marker."), "{out}");
+    let out = t.cmd("show version", r"r1# $").await;
+    assert!(
+        out.contains("NXOS: version 9.3(10)") && out.contains("Device name: r1"),
+        "{out}"
+    );
+
+    // EOS: `>` then enable, `Pagination disabled.`, `(config-if-Et2)#`, token-indexed errors.
+    let (_h, mut t) = shell_on(&lab, 1, r"r2>$").await;
+    let out = t.cmd("terminal length 0", r"r2>$").await;
+    assert_eq!(out, "terminal length 0\r\nPagination disabled.\r\nr2>");
+    t.send("enable\n").await;
+    t.until("Password: $").await;
+    t.cmd("enable", r"r2#$").await;
+    t.cmd("configure terminal", r"r2\(config\)#$").await;
+    t.cmd("interface Ethernet2", r"r2\(config-if-Et2\)#$").await;
+    t.cmd("shutdown", r"r2\(config-if-Et2\)#$").await;
+    t.cmd("end", r"r2#$").await;
+    let out = t.cmd("show ip interface brief", r"r2#$").await;
+    assert!(out.contains("admin down"), "{out}");
+    let out = t.cmd("show bogus", r"r2#$").await;
+    assert!(
+        out.contains("% Invalid input (at token 1: 'bogus')"),
+        "{out}"
+    );
+    let out = t.cmd("show version", r"r2#$").await;
+    assert!(out.contains("Software image version: 4.28.3M"), "{out}");
+    let out = t.cmd("show lldp neighbors", r"r2#$").await;
+    assert!(out.contains("Et2           r1"), "{out}");
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn xr_timestamps_and_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = Lab::start(opts(&dir, &["cisco_xr"], 1))
+        .await
+        .expect("start");
+    let (_h, mut t) = shell_on(&lab, 0, r"RP/0/RP0/CPU0:r1#$").await;
+    t.cmd("terminal length 0", r"RP/0/RP0/CPU0:r1#$").await;
+    let out = t.cmd("show version", r"RP/0/RP0/CPU0:r1#$").await;
+    assert!(
+        out.contains("UTC\r\n") && out.contains("Cisco IOS XR Software, Version 7.3.2"),
+        "{out}"
+    );
+    t.cmd("configure terminal", r"RP/0/RP0/CPU0:r1\(config\)#$")
+        .await;
+    t.cmd("hostname pe1", r"RP/0/RP0/CPU0:r1\(config\)#$").await;
+    // Not applied until commit.
+    t.cmd(
+        "do show ip interface brief",
+        r"RP/0/RP0/CPU0:r1\(config\)#$",
+    )
+    .await;
+    t.cmd("commit", r"RP/0/RP0/CPU0:pe1\(config\)#$").await;
+    t.cmd(
+        "interface GigabitEthernet0/0/0/3",
+        r"RP/0/RP0/CPU0:pe1\(config-if\)#$",
+    )
+    .await;
+    t.cmd(
+        "ipv4 address 192.0.2.1 255.255.255.0",
+        r"RP/0/RP0/CPU0:pe1\(config-if\)#$",
+    )
+    .await;
+    t.send("end\n").await;
+    t.until(
+        r"Uncommitted changes found, commit them before exiting\(yes/no/cancel\)\? \[cancel\]:$",
+    )
+    .await;
+    t.cmd("yes", r"RP/0/RP0/CPU0:pe1#$").await;
+    let out = t
+        .cmd("show ipv4 interface brief", r"RP/0/RP0/CPU0:pe1#$")
+        .await;
+    assert!(
+        out.contains("GigabitEthernet0/0/0/3         192.0.2.1       Down"),
+        "{out}"
+    );
+    let out = t.cmd("admin show inventory", r"RP/0/RP0/CPU0:pe1#$").await;
+    assert!(out.contains("NAME: \"Rack 0\""), "{out}");
+    t.cmd("terminal exec prompt no-timestamp", r"RP/0/RP0/CPU0:pe1#$")
+        .await;
+    let out = t.cmd("show running-config", r"RP/0/RP0/CPU0:pe1#$").await;
+    assert!(
+        !out.contains("UTC\r\nBuilding") && out.contains("hostname pe1"),
+        "{out}"
+    );
+    let out = t.cmd("show bogus", r"RP/0/RP0/CPU0:pe1#$").await;
+    assert!(
+        out.contains("% Invalid input detected at '^' marker."),
+        "{out}"
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn junos_modes_pager_and_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = Lab::start(opts(&dir, &["junos"], 2)).await.expect("start");
+    let (_h, mut t) = shell_on(&lab, 0, r"admin@r1> $").await;
+    t.send("show interfaces\n").await;
+    t.until(r"---\(more \d+%\)---$").await;
+    t.send("q").await;
+    t.until(r"admin@r1> $").await;
+    let out = t.cmd("set cli screen-length 0", r"admin@r1> $").await;
+    assert!(out.contains("Screen length set to 0"), "{out}");
+    let out = t.cmd("configure", r"\[edit\]\r\nadmin@r1# $").await;
+    assert!(out.contains("Entering configuration mode"), "{out}");
+    t.cmd("set system host-name edge1", r"admin@r1# $").await;
+    t.cmd(
+        "set interfaces ge-0/0/3 description \"to printer\"",
+        r"admin@r1# $",
+    )
+    .await;
+    t.cmd("set vlans voice vlan-id 30", r"admin@r1# $").await;
+    let out = t.cmd("set bogus thing", r"admin@r1# $").await;
+    assert!(
+        out.contains("unknown command.") || out.contains("syntax error"),
+        "{out}"
+    );
+    let out = t.cmd("commit", r"admin@edge1# $").await;
+    assert!(out.contains("commit complete"), "{out}");
+    t.cmd("set interfaces ge-0/0/3 disable", r"admin@edge1# $")
+        .await;
+    t.send("exit\n").await;
+    let out = t
+        .until(r"Exit with uncommitted changes\? \[yes,no\] \(yes\) $")
+        .await;
+    assert!(out.contains("The configuration has been changed but not committed"));
+    t.cmd("yes", r"admin@edge1> $").await;
+    let out = t.cmd("show interfaces ge-0/0/3", r"admin@edge1> $").await;
+    assert!(
+        out.contains("Description: to printer") && out.contains("Enabled"),
+        "{out}"
+    );
+    let out = t.cmd("show vlans", r"admin@edge1> $").await;
+    assert!(out.contains("voice") && out.contains("30"), "{out}");
+    let out = t.cmd("show version", r"admin@edge1> $").await;
+    assert!(
+        out.contains("Hostname: edge1\r\nModel: vmx\r\nJunos: 21.2R3.8"),
+        "{out}"
+    );
+    let out = t.cmd("show chassis hardware", r"admin@edge1> $").await;
+    assert!(
+        out.starts_with("show chassis hardware\r\nHardware inventory:"),
+        "{out}"
+    );
+    let out = t.cmd("show lldp neighbors", r"admin@edge1> $").await;
+    assert!(out.contains("ge-0/0/1") && out.contains("r2"), "{out}");
+    let out = t.cmd("show configuration", r"admin@edge1> $").await;
+    assert!(out.contains("host-name edge1;"), "{out}");
+    lab.shutdown().await;
+}
+
+#[tokio::test]
+async fn huawei_views_pager_and_save() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lab = Lab::start(opts(&dir, &["huawei_vrp"], 1))
+        .await
+        .expect("start");
+    let (_h, mut t) = shell_on(&lab, 0, r"<r1>$").await;
+    t.send("display interface\n").await;
+    t.until("  ---- More ----$").await;
+    t.send(" ").await;
+    t.until("\x1b\\[16D                \x1b\\[16D").await;
+    t.send("\x03").await;
+    t.until(r"<r1>$").await;
+    let out = t.cmd("screen-length 0 temporary", r"<r1>$").await;
+    assert!(out.contains(
+        "Info: The configuration takes effect on the current user terminal interface only."
+    ));
+    t.cmd("system-view", r"\[r1\]$").await;
+    t.cmd("sysname core-sw", r"\[core-sw\]$").await;
+    t.cmd(
+        "interface GigabitEthernet0/0/3",
+        r"\[core-sw-GigabitEthernet0/0/3\]$",
+    )
+    .await;
+    t.cmd("shutdown", r"\[core-sw-GigabitEthernet0/0/3\]$")
+        .await;
+    t.cmd("quit", r"\[core-sw\]$").await;
+    t.cmd("vlan 30", r"\[core-sw-vlan30\]$").await;
+    t.cmd("name voice", r"\[core-sw-vlan30\]$").await;
+    let out = t.cmd("bogus", r"\[core-sw-vlan30\]$").await;
+    assert!(
+        out.contains("Error: Unrecognized command found at '^' position."),
+        "{out}"
+    );
+    t.cmd("return", r"<core-sw>$").await;
+    let out = t.cmd("display interface brief", r"<core-sw>$").await;
+    assert!(out.contains("GigabitEthernet0/0/3        *down"), "{out}");
+    let out = t.cmd("display vlan", r"<core-sw>$").await;
+    assert!(
+        out.contains("30   enable  default       enable  disable    voice"),
+        "{out}"
+    );
+    assert!(
+        t.cmd("display version", r"<core-sw>$")
+            .await
+            .contains("VRP (R) software, Version 8.180")
+    );
+    assert!(
+        t.cmd("display lldp neighbor brief", r"<core-sw>$")
+            .await
+            .contains("Local Intf")
+    );
+    assert!(
+        t.cmd("display device", r"<core-sw>$")
+            .await
+            .contains("Device status")
+    );
+    t.send("save\n").await;
+    t.until(r"Continue\? \[Y/N\]:$").await;
+    let out = t.cmd("y", r"<core-sw>$").await;
+    assert!(
+        out.contains("Info: Save the configuration successfully."),
+        "{out}"
+    );
+    lab.shutdown().await;
+}

@@ -122,6 +122,8 @@ impl Grammar {
             }
         }
         let n = tokens.len();
+        // Keywords beat free text: `show interface brief` wins over `show interface LINE?`.
+        alive.sort_by_key(|&(i, rest)| (rest.is_some(), i));
         for &(i, rest) in &alive {
             let words = &self.specs[i].1;
             let complete =

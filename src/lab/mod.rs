@@ -16,6 +16,7 @@ mod faults;
 mod grammar;
 mod keys;
 pub mod model;
+mod seed;
 mod server;
 mod shell;
 mod vendors;

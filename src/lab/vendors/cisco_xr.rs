@@ -281,7 +281,7 @@ impl Xr {
                 let mut s =
                     self.stamp() + "Building configuration...\n!! IOS XR Configuration 7.3.2\n";
                 for c in &self.candidate {
-                    s += &format!("{c:?}\n");
+                    s += &candidate_line(c);
                 }
                 return Reply::page(s + "end\n");
             }
@@ -451,4 +451,23 @@ fn running_config(dev: &Device) -> String {
         s += &format!("{l}\n!\n");
     }
     s + "ssh server v2\nend\n\n"
+}
+
+/// One pending change as XR would list it in `show configuration`.
+fn candidate_line(c: &Change) -> String {
+    match c {
+        Change::Hostname(h) => format!("hostname {h}\n"),
+        Change::Description(i, d) if d.is_empty() => format!("interface {i}\n no description\n!\n"),
+        Change::Description(i, d) => format!("interface {i}\n description {d}\n!\n"),
+        Change::Address(i, Some((a, l))) => format!(
+            "interface {i}\n ipv4 address {a} {}\n!\n",
+            prefix_to_mask(*l)
+        ),
+        Change::Address(i, None) => format!("interface {i}\n no ipv4 address\n!\n"),
+        Change::Enabled(i, true) => format!("interface {i}\n no shutdown\n!\n"),
+        Change::Enabled(i, false) => format!("interface {i}\n shutdown\n!\n"),
+        Change::Mtu(i, m) => format!("interface {i}\n mtu {m}\n!\n"),
+        Change::CreateInterface(i, _) => format!("interface {i}\n!\n"),
+        other => format!("! {other:?}\n"),
+    }
 }

@@ -2,12 +2,11 @@
 //! `enable` with its secret, `configure terminal` with interface and VLAN sub-modes, saving. What differs
 //! per dialect (banners, error wording, outputs) is looked up from the dialect's renderer module.
 
-use std::net::Ipv4Addr;
 use std::sync::LazyLock;
 
 use super::{Pager, Reply, Session, arista_eos, cisco_ios, cisco_nxos};
 use crate::lab::grammar::{Grammar, Match};
-use crate::lab::model::{Change, Device, IfKind, mask_to_prefix};
+use crate::lab::model::{Device, IfKind};
 
 /// Which IOS-family CLI this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +20,7 @@ pub enum Dialect {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Mode {
+pub(super) enum Mode {
     User,
     Enable,
     Config,
@@ -106,14 +105,14 @@ static IOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar(cisco_ios::SHOW, &
 static NXOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar(cisco_nxos::SHOW, &[EXEC, PRIV]));
 static EOS_USER: LazyLock<Grammar> = LazyLock::new(|| grammar(arista_eos::SHOW, &[EXEC]));
 static EOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar(arista_eos::SHOW, &[EXEC, PRIV]));
-static G_CONFIG: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG));
-static G_CONFIG_IF: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG_IF));
-static G_CONFIG_VLAN: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG_VLAN));
+pub(super) static G_CONFIG: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG));
+pub(super) static G_CONFIG_IF: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG_IF));
+pub(super) static G_CONFIG_VLAN: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG_VLAN));
 
 /// One session on an IOS-family device.
 pub struct IosLike {
-    dialect: Dialect,
-    mode: Mode,
+    pub(super) dialect: Dialect,
+    pub(super) mode: Mode,
     pending: Option<Pending>,
     /// What `enable` wants.
     secret: String,
@@ -150,7 +149,7 @@ impl IosLike {
     }
 
     /// The vendor's error for a line that did not match, with the caret under the bad token.
-    fn error(&self, m: &Match, line: &str, prompt_len: usize, exec_mode: bool) -> Reply {
+    pub(super) fn error(&self, m: &Match, line: &str, prompt_len: usize, exec_mode: bool) -> Reply {
         let caret = |off: usize| format!("{}^\n", " ".repeat(prompt_len + off));
         let text = match (self.dialect, m) {
             (Dialect::Ios, Match::Invalid(0)) if exec_mode && !line.trim().contains(' ') => {
@@ -187,7 +186,7 @@ impl IosLike {
         Reply::text(text)
     }
 
-    fn config_banner(&self) -> &'static str {
+    pub(super) fn config_banner(&self) -> &'static str {
         match self.dialect {
             Dialect::Ios => "Enter configuration commands, one per line.  End with CNTL/Z.\n",
             Dialect::Nxos => "Enter configuration commands, one per line. End with CNTL/Z.\n",
@@ -195,7 +194,7 @@ impl IosLike {
         }
     }
 
-    fn save(&self, dev: &mut Device) -> String {
+    pub(super) fn save(&self, dev: &mut Device) -> String {
         dev.saved = true;
         match self.dialect {
             Dialect::Ios => "Building configuration...\n[OK]\n".into(),
@@ -206,7 +205,7 @@ impl IosLike {
         }
     }
 
-    fn exec_line(&mut self, line: &str, dev: &mut Device, prompt_len: usize) -> Reply {
+    pub(super) fn exec_line(&mut self, line: &str, dev: &mut Device, prompt_len: usize) -> Reply {
         let m = self.exec_grammar().parse(line);
         let Match::Command { spec, args } = m else {
             return if m == Match::Empty {
@@ -279,185 +278,6 @@ impl IosLike {
                     ),
                 }
             }
-        }
-    }
-
-    fn config_line(&mut self, line: &str, dev: &mut Device, prompt_len: usize) -> Reply {
-        let sub: Option<&Grammar> = match self.mode {
-            Mode::Interface(_) => Some(&G_CONFIG_IF),
-            Mode::Vlan(_) => Some(&G_CONFIG_VLAN),
-            _ => None,
-        };
-        if let Some(g) = sub {
-            let m = g.parse(line);
-            if let Match::Command { spec, args } = m {
-                return self.sub_command(spec, &args, line, dev, prompt_len);
-            }
-            // As on IOS, a line the sub-mode does not know is tried in global config, which leaves the sub-mode.
-            if let Match::Command { .. } = G_CONFIG.parse(line) {
-                self.mode = Mode::Config;
-            } else {
-                return if m == Match::Empty {
-                    Reply::none()
-                } else {
-                    self.error(&m, line, prompt_len, false)
-                };
-            }
-        }
-        let m = G_CONFIG.parse(line);
-        let Match::Command { spec, args } = m else {
-            return if m == Match::Empty {
-                Reply::none()
-            } else {
-                self.error(&m, line, prompt_len, false)
-            };
-        };
-        match spec {
-            "hostname WORD" => self.change(dev, Change::Hostname(args[0].clone())),
-            "interface LINE" => {
-                let (svi, lo) = match self.dialect {
-                    Dialect::Nxos => ("Vlan", "loopback"),
-                    _ => ("Vlan", "Loopback"),
-                };
-                match dev.resolve_or_create(&args[0], lo, svi) {
-                    Some((name, created)) => {
-                        if let Some(kind) = created {
-                            let _ = dev.apply(&Change::CreateInterface(name.clone(), kind));
-                        }
-                        self.mode = Mode::Interface(name);
-                        Reply::none()
-                    }
-                    None => self.error(
-                        &Match::Invalid(line.len() - args[0].len()),
-                        line,
-                        prompt_len,
-                        false,
-                    ),
-                }
-            }
-            "vlan WORD" | "no vlan WORD" => match args[0].parse::<u16>() {
-                Ok(id) if (1..=4094).contains(&id) => {
-                    if spec == "vlan WORD" {
-                        self.mode = Mode::Vlan(id);
-                        self.change(dev, Change::Vlan(id, None))
-                    } else {
-                        self.change(dev, Change::RemoveVlan(id))
-                    }
-                }
-                _ => self.error(
-                    &Match::Invalid(line.len() - args[0].len()),
-                    line,
-                    prompt_len,
-                    false,
-                ),
-            },
-            "end" => {
-                self.mode = Mode::Enable;
-                Reply::none()
-            }
-            "exit" => {
-                self.mode = Mode::Enable;
-                Reply::none()
-            }
-            "do LINE" => self.exec_line(&args[0], dev, prompt_len + line.len() - args[0].len()),
-            _ => {
-                // Accepted global settings without a model of their own still show in running-config.
-                let l = line.trim().to_string();
-                if !dev.extra_config.contains(&l) {
-                    dev.extra_config.push(l);
-                }
-                dev.saved = false;
-                Reply::none()
-            }
-        }
-    }
-
-    fn sub_command(
-        &mut self,
-        spec: &str,
-        args: &[String],
-        line: &str,
-        dev: &mut Device,
-        prompt_len: usize,
-    ) -> Reply {
-        let bad_arg = |s: &IosLike, a: &str| {
-            s.error(
-                &Match::Invalid(line.rfind(a).unwrap_or(0)),
-                line,
-                prompt_len,
-                false,
-            )
-        };
-        match (&self.mode.clone(), spec) {
-            (_, "end") => {
-                self.mode = Mode::Enable;
-                Reply::none()
-            }
-            (_, "exit") => {
-                self.mode = Mode::Config;
-                Reply::none()
-            }
-            (_, "do LINE") => {
-                self.exec_line(&args[0], dev, prompt_len + line.len() - args[0].len())
-            }
-            (Mode::Vlan(id), "name WORD") => {
-                self.change(dev, Change::Vlan(*id, Some(args[0].clone())))
-            }
-            (Mode::Interface(n), _) => {
-                let n = n.clone();
-                let change = match spec {
-                    "description LINE" => Change::Description(n, args[0].clone()),
-                    "no description" => Change::Description(n, String::new()),
-                    "shutdown" => Change::Enabled(n, false),
-                    "no shutdown" => Change::Enabled(n, true),
-                    "no ip address LINE?" => Change::Address(n, None),
-                    "ip address WORD WORD" => {
-                        let (Ok(a), Ok(m)) =
-                            (args[0].parse::<Ipv4Addr>(), args[1].parse::<Ipv4Addr>())
-                        else {
-                            return bad_arg(self, &args[1]);
-                        };
-                        let Some(len) = mask_to_prefix(m) else {
-                            return bad_arg(self, &args[1]);
-                        };
-                        Change::Address(n, Some((a, len)))
-                    }
-                    "ip address WORD" => {
-                        let parsed = args[0].split_once('/').and_then(|(a, l)| {
-                            Some((
-                                a.parse::<Ipv4Addr>().ok()?,
-                                l.parse::<u8>().ok().filter(|l| *l <= 32)?,
-                            ))
-                        });
-                        match parsed {
-                            Some(p) if self.dialect != Dialect::Ios => Change::Address(n, Some(p)),
-                            _ => return self.error(&Match::Incomplete, line, prompt_len, false),
-                        }
-                    }
-                    "mtu WORD" => match args[0].parse::<u32>() {
-                        Ok(m) if (576..=9216).contains(&m) => Change::Mtu(n, m),
-                        _ => return bad_arg(self, &args[0]),
-                    },
-                    "switchport access vlan WORD" => match args[0].parse::<u16>() {
-                        Ok(v) if (1..=4094).contains(&v) => {
-                            let _ = dev.apply(&Change::Vlan(v, None));
-                            Change::AccessVlan(n, v)
-                        }
-                        _ => return bad_arg(self, &args[0]),
-                    },
-                    "no switchport" => Change::Routed(n),
-                    _ => return Reply::none(),
-                };
-                self.change(dev, change)
-            }
-            _ => Reply::none(),
-        }
-    }
-
-    fn change(&self, dev: &mut Device, change: Change) -> Reply {
-        match dev.apply(&change) {
-            Ok(()) => Reply::none(),
-            Err(e) => Reply::text(format!("% {e}\n")),
         }
     }
 

@@ -6,8 +6,11 @@ pub mod cisco_ios;
 pub mod cisco_nxos;
 pub mod cisco_xr;
 pub mod huawei;
+mod huawei_display;
+mod ios_config;
 pub mod ios_like;
 pub mod juniper_junos;
+mod junos_show;
 pub mod linux;
 
 use super::model::{Device, Platform};
