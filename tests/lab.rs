@@ -802,3 +802,36 @@ async fn huawei_views_pager_and_save() {
     );
     lab.shutdown().await;
 }
+
+#[tokio::test]
+async fn exec_on_network_platforms_and_spread_addrs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut o = opts(&dir, &["cisco_xe", "junos"], 2);
+    o.spread_addrs = true;
+    let lab = Lab::start(o).await.expect("start");
+    assert_eq!(lab.devices()[0].addr.ip().to_string(), "127.0.0.1");
+    assert_eq!(lab.devices()[1].addr.ip().to_string(), "127.0.0.2");
+    let (h, ok) = login(lab.devices()[0].addr, "admin", "admin").await;
+    assert!(ok);
+    let mut ch = h.channel_open_session().await.expect("open");
+    ch.exec(true, "show version").await.expect("exec");
+    let mut out = String::new();
+    let mut status = None;
+    loop {
+        match tokio::time::timeout(STEP, ch.wait())
+            .await
+            .expect("exec timeout")
+        {
+            Some(ChannelMsg::Data { data }) => out.push_str(&String::from_utf8_lossy(&data)),
+            Some(ChannelMsg::ExitStatus { exit_status }) => status = Some(exit_status),
+            Some(ChannelMsg::Close) | None => break,
+            _ => {}
+        }
+    }
+    assert!(
+        out.contains("Cisco IOS XE Software, Version 17.03.04a") && !out.contains("--More--"),
+        "{out}"
+    );
+    assert_eq!(status, Some(0));
+    lab.shutdown().await;
+}

@@ -66,3 +66,52 @@ impl LabArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::LabArgs;
+
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        lab: LabArgs,
+    }
+
+    #[test]
+    fn flags_fill_the_options() {
+        let o = Cmd::parse_from([
+            "lab",
+            "--devices",
+            "3",
+            "--base-port",
+            "2201",
+            "--vendor",
+            "ios",
+            "--vendor",
+            "junos",
+            "--latency-ms",
+            "5",
+            "--spread-addrs",
+        ])
+        .lab
+        .into_options();
+        assert_eq!(
+            (o.devices, o.base_port, o.latency_ms, o.spread_addrs),
+            (3, 2201, 5, true)
+        );
+        assert_eq!(o.vendors, ["ios", "junos"]);
+        assert_eq!(
+            (
+                o.username.as_str(),
+                o.password.as_str(),
+                o.enable_secret.as_str()
+            ),
+            ("admin", "admin", "enable")
+        );
+        let o = Cmd::parse_from(["lab"]).lab.into_options();
+        assert_eq!(o.vendors, ["cisco_ios"]);
+        assert_eq!(o.state_dir, std::path::PathBuf::from(".netpulse/lab"));
+    }
+}

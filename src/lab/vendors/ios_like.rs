@@ -390,8 +390,6 @@ impl Session for IosLike {
         let failed = reply.text.contains("% ");
         (reply.text, String::new(), u32::from(failed))
     }
-
-    // The caret of NX-OS's incomplete error sits after the last token, which `error` handles.
 }
 
 /// IOS-style interface abbreviation for tables: `GigabitEthernet0/1` → `Gi0/1`, `Loopback0` → `Lo0`.
