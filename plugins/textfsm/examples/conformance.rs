@@ -24,6 +24,9 @@ use serde_json::Value;
 
 use conformance::{Case, Corpus, Filter};
 
+/// A parser as the corpus runner calls it.
+type ParseFn = Box<dyn FnMut(&Case, &str) -> Result<Value, String>>;
+
 /// Command-line options.
 struct Args {
     corpus: PathBuf,
@@ -115,7 +118,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut parse: Box<dyn FnMut(&Case, &str) -> Result<Value, String>> = if args.index {
+    let mut parse: ParseFn = if args.index {
         let mut table = match CliTable::load(args.corpus.join("templates")) {
             Ok(t) => t,
             Err(e) => {

@@ -103,11 +103,15 @@ impl Index {
                 break h.split(',').map(|c| c.trim().to_string()).collect();
             }
         };
-        let template_col = header.iter().position(|h| h == "Template").ok_or_else(|| Error::Index {
-            path: path.to_string(),
-            line: 0,
-            message: "index file does not have 'Template' column".to_string(),
-        })?;
+        let template_col =
+            header
+                .iter()
+                .position(|h| h == "Template")
+                .ok_or_else(|| Error::Index {
+                    path: path.to_string(),
+                    line: 0,
+                    message: "index file does not have 'Template' column".to_string(),
+                })?;
         let mut rows = Vec::new();
         for (n, line) in lines {
             if line.starts_with('#') {
@@ -228,7 +232,12 @@ impl CliTable {
 
     /// Parses `text`, the output of `command` on `platform`, with the template(s) the index
     /// names for them.
-    pub fn parse(&mut self, platform: &str, command: &str, text: &str) -> Result<Vec<Record>, Error> {
+    pub fn parse(
+        &mut self,
+        platform: &str,
+        command: &str,
+        text: &str,
+    ) -> Result<Vec<Record>, Error> {
         let names = self
             .index
             .find(platform, command)
@@ -252,7 +261,10 @@ mod tests {
 
     #[test]
     fn completion_expands_like_clitable() {
-        assert_eq!(expand_completion("sh[[ow]] ver[[sion]]"), "sh(o(w)?)? ver(s(i(o(n)?)?)?)?");
+        assert_eq!(
+            expand_completion("sh[[ow]] ver[[sion]]"),
+            "sh(o(w)?)? ver(s(i(o(n)?)?)?)?"
+        );
         assert_eq!(expand_completion("show arp"), "show arp");
     }
 }

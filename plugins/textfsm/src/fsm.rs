@@ -84,28 +84,48 @@ impl Template {
             slots: self.values.iter().map(|_| Slot::default()).collect(),
             rows: Vec::new(),
         };
-        // One slot set per rule, reused for every line.
-        let mut caps: Vec<Vec<Slots>> = self
+        // Capture slots per rule, made on a rule's first match and reused for later lines.
+        let mut caps: Vec<Vec<Option<Slots>>> = self
             .states
             .iter()
-            .map(|s| s.rules.iter().map(|r| r.pattern.slots()).collect())
+            .map(|s| s.rules.iter().map(|_| None).collect())
             .collect();
         let mut state = self.start;
         let mut stopped = None;
         'lines: for line in split_lines(text) {
-            let rules = &self.states[state].rules;
-            for (ri, rule) in rules.iter().enumerate() {
-                let slots = &mut caps[state][ri];
-                let hit = rule.pattern.captures(line, slots).map_err(|source| Error::Regex {
-                    template: self.name.clone(),
-                    source,
-                })?;
-                if !hit {
-                    continue;
-                }
-                for &(group, vi) in &rule.assigns {
-                    let val = slots.get(group).map(|(a, b)| &line[a..b]);
-                    run.assign(vi, val);
+            let st = &self.states[state];
+            // The set is an ASCII build: other lines try every rule.
+            let candidates = st
+                .prefilter
+                .as_ref()
+                .filter(|_| line.is_ascii())
+                .map(|p| (p, p.set.matches(line.as_bytes())));
+            for (ri, rule) in st.rules.iter().enumerate() {
+                // Known from the set: a miss is skipped, and a hit that assigns nothing
+                // (headers, blank lines) needs no second search for captures.
+                let known = candidates
+                    .as_ref()
+                    .and_then(|(p, hits)| p.slot[ri].map(|i| hits.matched(i)));
+                match known {
+                    Some(false) => continue,
+                    Some(true) if rule.assigns.is_empty() => {}
+                    _ => {
+                        let slots = caps[state][ri].get_or_insert_with(|| rule.pattern.slots());
+                        let hit =
+                            rule.pattern
+                                .captures(line, slots)
+                                .map_err(|source| Error::Regex {
+                                    template: self.name.clone(),
+                                    source,
+                                })?;
+                        if !hit {
+                            continue;
+                        }
+                        for &(group, vi) in &rule.assigns {
+                            let val = slots.get(group).map(|(a, b)| &line[a..b]);
+                            run.assign(vi, val);
+                        }
+                    }
                 }
                 match rule.record_op {
                     RecordOp::NoRecord => {}
@@ -292,7 +312,11 @@ pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
                 }
                 // U+0085 is C2 85; U+2028 / U+2029 are E2 80 A8 / A9.
                 0xc2 if bytes.get(i + 1) == Some(&0x85) => 2,
-                0xe2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) => 3,
+                0xe2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+                {
+                    3
+                }
                 _ => 0,
             };
             if brk > 0 {

@@ -7,19 +7,24 @@
 //! - [`fsm`] runs a template over text with textfsm's exact record semantics.
 //! - [`record`] holds the result table, joins chained templates, and emits JSON records.
 //! - [`clitable`] reads the `index` file that maps platform and command to templates.
+//! - [`library`] finds templates in one or more directories and reloads edited files.
 //! - `component` (wasm32 only) exports the `parser` world: templates come from read-only
 //!   directories the host preopens at `/templates/0`, `/templates/1`, …
 
 pub mod clitable;
 pub mod fsm;
+pub mod library;
 pub mod pyre;
 pub mod record;
 pub mod template;
 
+// The generated export glue is FFI and needs `unsafe`; no hand-written code does.
 #[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
 mod component;
 
 pub use clitable::{CliTable, Index, parse_chain};
+pub use library::Library;
 pub use record::{Record, Table};
 pub use template::Template;
 

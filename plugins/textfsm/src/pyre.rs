@@ -8,11 +8,9 @@
 //! engine can express is an [`Error`] naming the construct, so a broken template fails
 //! loudly instead of silently matching something else.
 
-use std::borrow::Cow;
-
 /// Bigger than the `regex` default: templates expand `${VAR}`s into long Unicode-class
 /// patterns, and a refused template is worse than a slower compile.
-const SIZE_LIMIT: usize = 64 << 20;
+pub(crate) const SIZE_LIMIT: usize = 64 << 20;
 
 /// Backtracking bound for `fancy-regex`, so a pathological template cannot hang a parse.
 const BACKTRACK_LIMIT: usize = 1_000_000;
@@ -213,7 +211,9 @@ impl Translator<'_> {
                     self.out.push('\\');
                     self.out.push(c);
                 }
-                '-' if self.chars.get(i + 1) == Some(&'-') || self.chars.get(i.wrapping_sub(1)) == Some(&'-') => {
+                '-' if self.chars.get(i + 1) == Some(&'-')
+                    || self.chars.get(i.wrapping_sub(1)) == Some(&'-') =>
+                {
                     self.out.push_str("\\-");
                 }
                 _ => self.out.push(c),
@@ -255,7 +255,12 @@ impl Translator<'_> {
                 // Octal escape: `\0` and up to two more octal digits.
                 let mut value = 0u32;
                 let mut n = 0;
-                while n < 2 && self.chars.get(next).is_some_and(|d| ('0'..='7').contains(d)) {
+                while n < 2
+                    && self
+                        .chars
+                        .get(next)
+                        .is_some_and(|d| ('0'..='7').contains(d))
+                {
                     value = value * 8 + self.chars[next].to_digit(8).unwrap_or(0);
                     next += 1;
                     n += 1;
@@ -311,7 +316,11 @@ impl Translator<'_> {
         if rest.starts_with("P<") || rest.starts_with(':') {
             return Ok(copy(self, 2));
         }
-        if rest.starts_with("P=") || rest.starts_with('=') || rest.starts_with('!') || rest.starts_with('>') {
+        if rest.starts_with("P=")
+            || rest.starts_with('=')
+            || rest.starts_with('!')
+            || rest.starts_with('>')
+        {
             self.fancy = true;
             return Ok(copy(self, 2));
         }
@@ -361,26 +370,73 @@ impl Translator<'_> {
 #[derive(Debug, Clone)]
 pub enum Pattern {
     /// The `regex` crate: linear time, used whenever the syntax allows.
-    Std(regex::Regex),
+    Std(Box<StdPattern>),
     /// `fancy-regex`, for patterns with look-around, backreferences or possessive quantifiers.
     Fancy(Box<fancy_regex::Regex>),
 }
 
-/// Reusable capture slots, so matching a line allocates nothing.
-#[derive(Debug)]
-pub enum Slots {
-    /// Slots for a [`Pattern::Std`].
-    Std(regex::CaptureLocations),
+/// A `regex`-crate pattern in two builds. Device output is nearly always ASCII, and on ASCII
+/// text `\s`, `\w`, `\d`, `.`, `\b` and case folding mean the same with Unicode off, while
+/// the automata are far smaller and faster; so ASCII lines use a byte regex compiled without
+/// Unicode, and only a non-ASCII line needs (and first compiles) the Unicode build.
+#[derive(Debug, Clone)]
+pub struct StdPattern {
+    /// The anchored Rust pattern.
+    source: String,
+    /// The ASCII build; `None` when the pattern needs Unicode mode (`\p{..}`).
+    ascii: Option<regex::bytes::Regex>,
+    /// The Unicode build, compiled on first use (or up front when there is no ASCII build).
+    unicode: std::sync::OnceLock<Result<regex::Regex, Error>>,
+    /// The pattern as written, for error messages.
+    python: String,
+}
+
+impl StdPattern {
+    fn unicode(&self) -> Result<&regex::Regex, Error> {
+        self.unicode
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.source)
+                    .size_limit(SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| Error::Invalid {
+                        pattern: self.python.clone(),
+                        message: e.to_string(),
+                    })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// Reusable capture slots, so matching a line allocates nothing after the first match.
+#[derive(Debug, Default)]
+pub struct Slots {
+    /// Slots of the ASCII build.
+    ascii: Option<regex::bytes::CaptureLocations>,
+    /// Slots of the Unicode build.
+    unicode: Option<regex::CaptureLocations>,
     /// Group spans copied out of a `fancy-regex` match.
-    Fancy(Vec<Option<(usize, usize)>>),
+    fancy: Vec<Option<(usize, usize)>>,
+    /// Which of the three the last successful match filled.
+    last: Engine,
+}
+
+/// The engine behind the last match.
+#[derive(Debug, Default, Clone, Copy)]
+enum Engine {
+    #[default]
+    Ascii,
+    Unicode,
+    Fancy,
 }
 
 impl Slots {
     /// Byte span of capture group `i` in the last successful match.
     pub fn get(&self, i: usize) -> Option<(usize, usize)> {
-        match self {
-            Slots::Std(locs) => locs.get(i),
-            Slots::Fancy(spans) => spans.get(i).copied().flatten(),
+        match self.last {
+            Engine::Ascii => self.ascii.as_ref()?.get(i),
+            Engine::Unicode => self.unicode.as_ref()?.get(i),
+            Engine::Fancy => self.fancy.get(i).copied().flatten(),
         }
     }
 }
@@ -390,31 +446,54 @@ impl Pattern {
     pub fn new_match(py: &str) -> Result<Pattern, Error> {
         let t = translate(py)?;
         let close = if t.verbose { "\n)" } else { ")" };
-        let anchored: Cow<'_, str> = Cow::Owned(format!("^(?:{}{close}", t.pattern));
+        let anchored = format!("^(?:{}{close}", t.pattern);
         let invalid = |message: String| Error::Invalid {
             pattern: py.to_string(),
             message,
         };
         if t.fancy {
-            fancy_regex::RegexBuilder::new(&anchored)
+            return fancy_regex::RegexBuilder::new(&anchored)
                 .backtrack_limit(BACKTRACK_LIMIT)
                 .delegate_size_limit(SIZE_LIMIT)
                 .build()
                 .map(|re| Pattern::Fancy(Box::new(re)))
-                .map_err(|e| invalid(e.to_string()))
-        } else {
-            regex::RegexBuilder::new(&anchored)
-                .size_limit(SIZE_LIMIT)
-                .build()
-                .map(Pattern::Std)
-                .map_err(|e| invalid(e.to_string()))
+                .map_err(|e| invalid(e.to_string()));
+        }
+        let ascii = regex::bytes::RegexBuilder::new(&anchored)
+            .unicode(false)
+            .size_limit(SIZE_LIMIT)
+            .build()
+            .ok();
+        let p = StdPattern {
+            source: anchored,
+            ascii,
+            unicode: std::sync::OnceLock::new(),
+            python: py.to_string(),
+        };
+        if p.ascii.is_none() {
+            // No ASCII build: the Unicode one is the only check that the pattern is valid.
+            p.unicode()?;
+        }
+        Ok(Pattern::Std(Box::new(p)))
+    }
+
+    /// The anchored Rust pattern of the ASCII build, for building sets; `None` for patterns
+    /// a byte set cannot hold.
+    pub fn ascii_pattern(&self) -> Option<&str> {
+        match self {
+            Pattern::Std(p) => p.ascii.as_ref().map(|re| re.as_str()),
+            Pattern::Fancy(_) => None,
         }
     }
 
     /// Number of capture groups, not counting the whole match (Python's `groups`).
     pub fn groups(&self) -> usize {
         match self {
-            Pattern::Std(re) => re.captures_len() - 1,
+            Pattern::Std(p) => match (&p.ascii, p.unicode()) {
+                (Some(re), _) => re.captures_len() - 1,
+                (None, Ok(re)) => re.captures_len() - 1,
+                (None, Err(_)) => 0,
+            },
             Pattern::Fancy(re) => re.captures_len() - 1,
         }
     }
@@ -422,7 +501,11 @@ impl Pattern {
     /// Named groups with their group numbers, in pattern order.
     pub fn names(&self) -> Vec<(usize, String)> {
         let names: Vec<Option<String>> = match self {
-            Pattern::Std(re) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
+            Pattern::Std(p) => match (&p.ascii, p.unicode()) {
+                (Some(re), _) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
+                (None, Ok(re)) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
+                (None, Err(_)) => Vec::new(),
+            },
             Pattern::Fancy(re) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
         };
         names
@@ -434,35 +517,48 @@ impl Pattern {
 
     /// Fresh capture slots for this pattern.
     pub fn slots(&self) -> Slots {
-        match self {
-            Pattern::Std(re) => Slots::Std(re.capture_locations()),
-            Pattern::Fancy(re) => Slots::Fancy(vec![None; re.captures_len()]),
-        }
+        Slots::default()
     }
 
     /// Matches at the start of `text`, filling `slots`; false when it does not match.
     pub fn captures(&self, text: &str, slots: &mut Slots) -> Result<bool, Error> {
-        match (self, slots) {
-            (Pattern::Std(re), Slots::Std(locs)) => Ok(re.captures_read(locs, text).is_some()),
-            (Pattern::Fancy(re), Slots::Fancy(spans)) => {
+        match self {
+            Pattern::Std(p) => {
+                if let Some(re) = &p.ascii
+                    && text.is_ascii()
+                {
+                    let locs = slots.ascii.get_or_insert_with(|| re.capture_locations());
+                    slots.last = Engine::Ascii;
+                    return Ok(re.captures_read(locs, text.as_bytes()).is_some());
+                }
+                let re = p.unicode()?;
+                let locs = slots.unicode.get_or_insert_with(|| re.capture_locations());
+                slots.last = Engine::Unicode;
+                Ok(re.captures_read(locs, text).is_some())
+            }
+            Pattern::Fancy(re) => {
                 let caps = re.captures(text).map_err(|e| Error::Runtime {
                     pattern: re.as_str().to_string(),
                     message: e.to_string(),
                 })?;
                 let Some(caps) = caps else { return Ok(false) };
-                spans.clear();
-                spans.extend((0..caps.len()).map(|i| caps.get(i).map(|m| (m.start(), m.end()))));
+                slots.fancy.clear();
+                slots
+                    .fancy
+                    .extend((0..caps.len()).map(|i| caps.get(i).map(|m| (m.start(), m.end()))));
+                slots.last = Engine::Fancy;
                 Ok(true)
             }
-            // Slots always come from `self.slots()`; a mismatch is a caller bug, treated as no match.
-            _ => Ok(false),
         }
     }
 
     /// True when the pattern matches at the start of `text` (no captures needed).
     pub fn is_match(&self, text: &str) -> Result<bool, Error> {
         match self {
-            Pattern::Std(re) => Ok(re.is_match(text)),
+            Pattern::Std(p) => match &p.ascii {
+                Some(re) if text.is_ascii() => Ok(re.is_match(text.as_bytes())),
+                _ => Ok(p.unicode()?.is_match(text)),
+            },
             Pattern::Fancy(re) => re.is_match(text).map_err(|e| Error::Runtime {
                 pattern: re.as_str().to_string(),
                 message: e.to_string(),
@@ -482,9 +578,12 @@ mod tests {
     fn matches(py: &str, text: &str) -> Option<String> {
         let p = Pattern::new_match(py).expect("compiles");
         let mut slots = p.slots();
-        p.captures(text, &mut slots)
-            .expect("runs")
-            .then(|| slots.get(0).map(|(a, b)| text[a..b].to_string()).unwrap_or_default())
+        p.captures(text, &mut slots).expect("runs").then(|| {
+            slots
+                .get(0)
+                .map(|(a, b)| text[a..b].to_string())
+                .unwrap_or_default()
+        })
     }
 
     #[test]
@@ -517,11 +616,22 @@ mod tests {
     }
 
     #[test]
+    fn non_ascii_lines_use_unicode_classes() {
+        assert_eq!(matches(r"\w+", "héllo").as_deref(), Some("héllo"));
+        assert_eq!(matches(r"\w+", "hello").as_deref(), Some("hello"));
+        assert_eq!(matches(r"(?i)straße", "STRASSE"), None);
+        assert_eq!(matches(r"\p{Lu}+", "ÉA").as_deref(), Some("ÉA"));
+    }
+
+    #[test]
     fn untranslatable_constructs_are_named() {
         let err = translate(r"(?(1)a|b)").expect_err("conditional");
         assert!(err.to_string().contains("conditional"), "{err}");
         assert!(matches!(translate(r"\q"), Err(Error::Invalid { .. })));
-        assert!(matches!(translate(r"(?a)x"), Err(Error::Unsupported { .. })));
+        assert!(matches!(
+            translate(r"(?a)x"),
+            Err(Error::Unsupported { .. })
+        ));
         assert!(Pattern::new_match(r"(unclosed").is_err());
     }
 }

@@ -139,6 +139,49 @@ pub struct State {
     pub name: String,
     /// Rules in order; the first that matches (and is not `Continue`) wins.
     pub rules: Vec<Rule>,
+    /// All of the state's `regex`-engine rules in one set, so one pass over a line tells
+    /// which rules can match instead of trying each in turn.
+    pub prefilter: Option<Prefilter>,
+}
+
+/// Lazy-DFA cache for a state's set: the union of a state's rules needs more DFA states than
+/// one rule, and with the default cache the engine gives up and falls back to a slow NFA.
+const PREFILTER_DFA_LIMIT: usize = 16 << 20;
+
+/// A byte [`regex::bytes::RegexSet`] (Unicode off) over a state's rules, for ASCII lines.
+#[derive(Debug, Clone)]
+pub struct Prefilter {
+    /// The set of the rules' anchored ASCII-build patterns.
+    pub set: regex::bytes::RegexSet,
+    /// For each rule, its index in `set`; `None` for rules the set cannot hold (fancy ones),
+    /// which are always tried.
+    pub slot: Vec<Option<usize>>,
+}
+
+impl Prefilter {
+    /// Builds the set, or `None` when it would not pay (fewer than two rules) or not compile.
+    fn build(rules: &[Rule]) -> Option<Prefilter> {
+        let mut patterns = Vec::new();
+        let slot = rules
+            .iter()
+            .map(|r| {
+                r.pattern.ascii_pattern().map(|p| {
+                    patterns.push(p.to_string());
+                    patterns.len() - 1
+                })
+            })
+            .collect();
+        if patterns.len() < 2 {
+            return None;
+        }
+        let set = regex::bytes::RegexSetBuilder::new(&patterns)
+            .unicode(false)
+            .size_limit(pyre::SIZE_LIMIT)
+            .dfa_size_limit(PREFILTER_DFA_LIMIT)
+            .build()
+            .ok()?;
+        Some(Prefilter { set, slot })
+    }
 }
 
 /// A parsed, compiled TextFSM template, ready to parse any number of texts.
@@ -259,7 +302,12 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
                     .pattern
                     .names()
                     .into_iter()
-                    .filter_map(|(group, n)| values.iter().position(|v| v.name == n).map(|vi| (group, vi)))
+                    .filter_map(|(group, n)| {
+                        values
+                            .iter()
+                            .position(|v| v.name == n)
+                            .map(|vi| (group, vi))
+                    })
                     .collect();
                 compiled.push(Rule {
                     pattern: r.pattern.clone(),
@@ -267,12 +315,15 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
                     line_op: r.line_op,
                     record_op: r.record_op,
                     target,
-                    message: (r.line_op == LineOp::Error).then(|| r.new_state.clone()).flatten(),
+                    message: (r.line_op == LineOp::Error)
+                        .then(|| r.new_state.clone())
+                        .flatten(),
                     line: r.line,
                 });
             }
             states.push(State {
                 name: name.clone(),
+                prefilter: Prefilter::build(&compiled),
                 rules: compiled,
             });
         }
@@ -302,7 +353,10 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
             if let Some(decl) = line.strip_prefix("Value ") {
                 let value = self.value(n, decl)?;
                 if values.iter().any(|v| v.name == value.name) {
-                    return Err(self.err(n, format!("duplicate declarations for Value '{}'", value.name)));
+                    return Err(self.err(
+                        n,
+                        format!("duplicate declarations for Value '{}'", value.name),
+                    ));
                 }
                 values.push(value);
             } else if values.is_empty() {
@@ -326,7 +380,8 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
         } else {
             let mut options = Vec::new();
             for o in tokens[0].split(',') {
-                let opt = Opt::parse(o).ok_or_else(|| self.err(n, format!("unknown option \"{o}\"")))?;
+                let opt =
+                    Opt::parse(o).ok_or_else(|| self.err(n, format!("unknown option \"{o}\"")))?;
                 if options.contains(&opt) {
                     return Err(self.err(n, format!("duplicate option \"{o}\"")));
                 }
@@ -337,8 +392,13 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
         if name.chars().count() > MAX_NAME_LEN {
             return Err(self.err(n, format!("invalid Value name '{name}' or name too long")));
         }
-        if !(regex.starts_with('(') && regex.ends_with(')')) || regex.matches('(').count() != regex.matches(')').count() {
-            return Err(self.err(n, format!("Value '{regex}' must be contained within a '()' pair")));
+        if !(regex.starts_with('(') && regex.ends_with(')'))
+            || regex.matches('(').count() != regex.matches(')').count()
+        {
+            return Err(self.err(
+                n,
+                format!("Value '{regex}' must be contained within a '()' pair"),
+            ));
         }
         let (nested, nested_names) = if options.contains(&Opt::List) {
             let p = Pattern::new_match(&regex).map_err(|e| self.err(n, e.to_string()))?;
@@ -377,7 +437,10 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
             let n = n + 1;
             if !is_word(line)
                 || line.chars().count() > MAX_NAME_LEN
-                || ["Continue", "Next", "Error", "Clear", "Clearall", "Record", "NoRecord"].contains(&line)
+                || [
+                    "Continue", "Next", "Error", "Clear", "Clearall", "Record", "NoRecord",
+                ]
+                .contains(&line)
             {
                 return Err(self.err(n, format!("invalid state name: '{line}'")));
             }
@@ -405,7 +468,12 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
     }
 
     /// One rule line, already stripped.
-    fn rule(&self, n: usize, line: &str, var_map: &HashMap<&str, String>) -> Result<RawRule, Error> {
+    fn rule(
+        &self,
+        n: usize,
+        line: &str,
+        var_map: &HashMap<&str, String>,
+    ) -> Result<RawRule, Error> {
         let (regex_src, action) = split_action(line);
         let regex = if var_map.is_empty() {
             regex_src.to_string()
@@ -419,12 +487,16 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
         })?;
         let (line_op, record_op, new_state) = match action {
             None => (LineOp::Next, RecordOp::NoRecord, None),
-            Some(action) => parse_action(action).ok_or_else(|| self.err(n, format!("badly formatted rule '{line}'")))?,
+            Some(action) => parse_action(action)
+                .ok_or_else(|| self.err(n, format!("badly formatted rule '{line}'")))?,
         };
         if line_op == LineOp::Continue && new_state.is_some() {
             return Err(self.err(
                 n,
-                format!("action 'Continue' with new state {} specified", new_state.as_deref().unwrap_or("")),
+                format!(
+                    "action 'Continue' with new state {} specified",
+                    new_state.as_deref().unwrap_or("")
+                ),
             ));
         }
         if line_op != LineOp::Error
@@ -458,7 +530,12 @@ fn split_action(line: &str) -> (&str, Option<&str>) {
     let bytes = line.as_bytes();
     let mut i = line.len();
     while let Some(pos) = line[..i].rfind("->") {
-        if pos > 0 && line[..pos].chars().next_back().is_some_and(char::is_whitespace) {
+        if pos > 0
+            && line[..pos]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_whitespace)
+        {
             let ws = line[..pos].chars().next_back().map_or(1, char::len_utf8);
             return (&line[..pos - ws], Some(&line[pos + 2..]));
         }
@@ -576,14 +653,30 @@ mod tests {
 
     #[test]
     fn action_grammar_matches_textfsm() {
-        assert_eq!(parse_action(" Next.Record"), Some((LineOp::Next, RecordOp::Record, None)));
-        assert_eq!(parse_action(" Record Foo"), Some((LineOp::Next, RecordOp::Record, Some("Foo".into()))));
-        assert_eq!(parse_action(" Foo"), Some((LineOp::Next, RecordOp::NoRecord, Some("Foo".into()))));
+        assert_eq!(
+            parse_action(" Next.Record"),
+            Some((LineOp::Next, RecordOp::Record, None))
+        );
+        assert_eq!(
+            parse_action(" Record Foo"),
+            Some((LineOp::Next, RecordOp::Record, Some("Foo".into())))
+        );
+        assert_eq!(
+            parse_action(" Foo"),
+            Some((LineOp::Next, RecordOp::NoRecord, Some("Foo".into())))
+        );
         assert_eq!(
             parse_action(" Error \"bad line\""),
-            Some((LineOp::Error, RecordOp::NoRecord, Some("\"bad line\"".into())))
+            Some((
+                LineOp::Error,
+                RecordOp::NoRecord,
+                Some("\"bad line\"".into())
+            ))
         );
-        assert_eq!(parse_action(" Continue.Clearall"), Some((LineOp::Continue, RecordOp::Clearall, None)));
+        assert_eq!(
+            parse_action(" Continue.Clearall"),
+            Some((LineOp::Continue, RecordOp::Clearall, None))
+        );
         assert_eq!(parse_action("Record"), None);
         assert_eq!(parse_action(" Next.Bogus"), None);
     }
@@ -598,7 +691,10 @@ mod tests {
     #[test]
     fn substitution_follows_string_template() {
         let vars: HashMap<&str, String> = [("A", "(?P<A>x)".to_string())].into_iter().collect();
-        assert_eq!(substitute("^${A} $A$$", &vars).as_deref(), Ok("^(?P<A>x) (?P<A>x)$"));
+        assert_eq!(
+            substitute("^${A} $A$$", &vars).as_deref(),
+            Ok("^(?P<A>x) (?P<A>x)$")
+        );
         assert!(substitute("^a$", &vars).is_err());
         assert!(substitute("^${B}", &vars).is_err());
     }

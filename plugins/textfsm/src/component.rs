@@ -1,0 +1,52 @@
+//! The WebAssembly component: WIT bindings and the `parser` world's exports, a thin layer
+//! over [`crate::library::Library`] reading the directories the host preopens at
+//! `/templates/0`, `/templates/1`, …
+
+wit_bindgen::generate!({ path: "../../wit", world: "parser" });
+
+use std::cell::RefCell;
+
+use netpulse::plugin::types::{ParseError as WitParseError, PluginKind as WitKind};
+
+use crate::clitable::Error;
+use crate::library::Library;
+
+/// Guest path under which the host mounts `parsing.template_dirs[i]` as `/templates/{i}`.
+const TEMPLATE_ROOT: &str = "/templates";
+
+thread_local! {
+    /// One library per instance: templates are compiled once and kept while the instance is
+    /// warm, and re-read only when their files change.
+    static LIBRARY: RefCell<Library> = RefCell::new(Library::numbered(TEMPLATE_ROOT));
+}
+
+/// The type the generated bindings export.
+struct Plugin;
+
+impl Guest for Plugin {
+    fn info() -> PluginInfo {
+        PluginInfo {
+            name: "textfsm".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            kind: WitKind::Parser,
+            platforms: Vec::new(),
+            commands: Vec::new(),
+        }
+    }
+
+    fn parse(platform: String, command: String, output: String) -> Result<String, WitParseError> {
+        let records = LIBRARY.with(|lib| lib.borrow_mut().parse(&platform, &command, &output));
+        match records {
+            Ok(records) => {
+                serde_json::to_string(&records).map_err(|e| WitParseError::Malformed(e.to_string()))
+            }
+            Err(Error::NoTemplate { platform, command }) => Err(WitParseError::Unsupported(
+                format!("no template for {platform} / {command}"),
+            )),
+            Err(Error::Parse(e)) => Err(WitParseError::Malformed(e.to_string())),
+            Err(e) => Err(WitParseError::Template(e.to_string())),
+        }
+    }
+}
+
+export!(Plugin);
