@@ -64,3 +64,34 @@ pub fn parse(platform: &str, command: &str, output: &str) -> Result<serde_json::
     let command = normalize_command(platform, command);
     parsers::parse(&command, output)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispatch_normalises_and_rejects_the_unknown() {
+        assert_eq!(
+            parse("cisco_nxos", "sh  ver", "").unwrap(),
+            serde_json::json!([])
+        );
+        assert!(matches!(
+            parse("cisco_nxos", "show clock", ""),
+            Err(ParseError::Unsupported(_))
+        ));
+        assert!(matches!(
+            parse("juniper_junos", "show version", ""),
+            Err(ParseError::Unsupported(_))
+        ));
+        let i = info();
+        assert_eq!(i.name, "cisco_nxos");
+        assert_eq!(i.kind, Kind::Vendor);
+        for command in &i.commands {
+            assert_eq!(
+                &normalize_command("cisco_nxos", command),
+                command,
+                "commands are normalised"
+            );
+        }
+    }
+}
