@@ -1,0 +1,122 @@
+//! The cache key scheme and the credential hasher.
+//!
+//! A key names the device, the command and the credentials that fetched the output, so
+//! output read with one account is never served to a request carrying another (devices show
+//! different things to different privilege levels, and a wrong password must not be able to
+//! read what a right one fetched). Credentials enter the key only as a keyed hash
+//! (HMAC-SHA256) whose key is random and kept in the database: a leaked cache key or Redis
+//! dump cannot be brute-forced offline against a password list without that key too.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use super::Error;
+use crate::store::Store;
+
+/// Name of the credential-hash key in `netpulse_secrets`.
+pub const HASH_KEY_NAME: &str = "cache.credential_hmac_key";
+
+/// Length of the credential-hash key: SHA-256's output size; a longer HMAC key adds no strength.
+const HASH_KEY_LEN: usize = 32;
+
+/// Identifies one cached command output.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// Device address as the request named it; with `port` it identifies the device.
+    pub host: String,
+    /// SSH port; the same host on another port is another device (lab, jump hosts).
+    pub port: u16,
+    /// Canonical platform name, because the same command means different things per vendor.
+    pub device_type: String,
+    /// The normalized command (`sh ver` and `show version` share an entry).
+    pub command: String,
+    /// Hex HMAC of the credentials from [`CredentialHasher::hash`], scoping the entry to them.
+    pub credential: String,
+}
+
+impl Key {
+    /// The textual key used at every level: `cmd:{host}:{port}:{device_type}:{command}:{credential}`.
+    pub fn render(&self) -> String {
+        format!(
+            "cmd:{}:{}:{}:{}:{}",
+            self.host, self.port, self.device_type, self.command, self.credential
+        )
+    }
+
+    /// The device this key belongs to, as every level records it for invalidation.
+    pub fn device(&self) -> String {
+        device_id(&self.host, self.port)
+    }
+}
+
+impl fmt::Display for Key {
+    /// Logs the key without the credential hash (it is not secret, but it is noise).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{} {:?} ({})",
+            self.host, self.port, self.command, self.device_type
+        )
+    }
+}
+
+/// `{host}:{port}`: a device is identified by host and port, never by the host alone. The
+/// port is last and numeric, so an IPv6 host with colons stays unambiguous.
+pub fn device_id(host: &str, port: u16) -> String {
+    format!("{host}:{port}")
+}
+
+/// Turns credentials into the `credential` part of a [`Key`].
+///
+/// The key is generated once per database with a CSPRNG, never derived from a secret, and
+/// shared through `netpulse_secrets` so every gateway node on that database agrees.
+#[derive(Clone)]
+pub struct CredentialHasher {
+    /// The HMAC key; never logged (see the `Debug` impl).
+    key: [u8; HASH_KEY_LEN],
+}
+
+impl fmt::Debug for CredentialHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CredentialHasher(<redacted>)")
+    }
+}
+
+impl CredentialHasher {
+    /// Loads the shared key from the store, creating it on the first start of the first node.
+    pub async fn load(store: &Store) -> Result<Self, Error> {
+        let mut candidate = [0u8; HASH_KEY_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut candidate);
+        let stored = store
+            .secret_get_or_insert(HASH_KEY_NAME, &hex::encode(candidate))
+            .await?;
+        let bytes = hex::decode(stored.trim()).map_err(|_| Error::HashKey)?;
+        let key: [u8; HASH_KEY_LEN] = bytes.try_into().map_err(|_| Error::HashKey)?;
+        Ok(Self { key })
+    }
+
+    /// A hasher with a given key, for tests and tools that do not need the store.
+    pub fn from_key(key: [u8; HASH_KEY_LEN]) -> Self {
+        Self { key }
+    }
+
+    /// Hex HMAC-SHA256 of the credentials. `secret` is the password, or the private key text
+    /// when the request authenticates with a key.
+    ///
+    /// Each field is length-prefixed so `("ab", "c")` and `("a", "bc")` differ.
+    pub fn hash(&self, username: &str, secret: &str) -> String {
+        // A key of any length is valid for HMAC, so this constructor cannot fail.
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC accepts keys of every length"),
+        };
+        for field in [username, secret] {
+            mac.update(&(field.len() as u64).to_be_bytes());
+            mac.update(field.as_bytes());
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
