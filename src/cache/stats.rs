@@ -27,8 +27,8 @@ pub struct CacheStats {
     pub requests: u64,
     /// Reads no level answered: the device was asked.
     pub misses: u64,
-    /// Share of reads some level answered, 0.0 before the first read; what the
-    /// `cache_hit_rate` alert watches.
+    /// Share of reads some level answered; what the `cache_hit_rate` alert watches. It is
+    /// 0.0 before the first read, so the alert should wait for `requests` > 0.
     pub hit_rate: f64,
     /// L1 entries pushed out by `max_size`.
     pub evictions: u64,
