@@ -1,7 +1,28 @@
-//! NetPulse
+//! NetPulse: a network-automation gateway. HTTP requests run CLI commands on routers and
+//! switches over SSH, and come back as stored jobs with parsed output.
+//!
+//! Data flows one way: [`api`] → [`jobs`] → [`ssh`] / [`plugin`] → [`store`]; [`config`] is a leaf every
+//! module may use.
+//!
+//! - [`config`]: the tuning file's schema and whole-file validation (design §6).
+//! - [`api`]: the axum router, handlers, auth and the one error type (design §4).
+//! - [`jobs`]: bounded queue, workers, and running a job on its device.
+//! - [`cache`]: the result cache: L1 in-process → L2 Redis → L3 database, credential-scoped keys.
+//! - [`ssh`]: russh client: connect, host keys, interactive CLI and exec channel.
+//! - [`plugin`]: the wasmtime plugin host: vendor profiles, parsers, strategies, hot swap.
+//! - [`store`]: the sqlx pool (SQLite or PostgreSQL), migrations, job rows.
+//! - [`gateway`]: start-up wiring shared by `serve`, `demo` and the tests.
+//! - [`cli`]: what `serve` and `demo` do: logging, binding, graceful shutdown.
+//! - [`metrics`]: Prometheus families, `/metrics`, alert rules, request timing middleware.
+//! - [`lab`]: the device lab, a russh server emulating vendor CLIs (test equipment).
+
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod cache;
+pub mod cli;
 pub mod config;
+pub mod gateway;
 pub mod jobs;
 pub mod lab;
 pub mod metrics;

@@ -1,1 +1,192 @@
-fn main() {}
+//! `netpulse`: the command line (design §3). Loads config, builds the gateway, logs where it
+//! listens, and waits; everything else lives in the library.
+
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use netpulse::config;
+
+#[derive(Parser)]
+#[command(
+    name = "netpulse",
+    version,
+    about = "Network-automation gateway over pooled SSH sessions"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Serve {
+        /// Tuning config file.
+        #[arg(long, default_value = "config/netpulse.yaml")]
+        config: PathBuf,
+    },
+    /// Run the gateway plus a lab of simulated devices on loopback, with embedded defaults.
+    Demo {
+        /// Simulated devices in the lab.
+        #[arg(long, default_value_t = 3)]
+        devices: usize,
+        /// HTTP port of the gateway.
+        #[arg(long, default_value_t = 9000)]
+        port: u16,
+    },
+    /// Run simulated devices until killed.
+    Lab(netpulse::lab::cli::LabArgs),
+    /// Inspect and exercise plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Validate a config file: exit 0, or list every error and exit 2.
+    CheckConfig {
+        /// The file to check.
+        path: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// List loaded plugins (bundled and dropped-in).
+    List {
+        /// Tuning config file (for the plugin directory).
+        #[arg(long, default_value = "config/netpulse.yaml")]
+        config: PathBuf,
+    },
+    /// Run a parser over a file and print the JSON records.
+    Parse {
+        /// Platform (Netmiko name or alias).
+        #[arg(long)]
+        platform: String,
+        /// The command whose output the file holds.
+        #[arg(long)]
+        command: String,
+        /// Parser: auto, textfsm, or a plugin name.
+        #[arg(long, default_value = "auto")]
+        parser: String,
+        /// Tuning config file (plugin directory, template_dirs).
+        #[arg(long, default_value = "config/netpulse.yaml")]
+        config: PathBuf,
+        /// The device output.
+        file: PathBuf,
+    },
+    /// Run every case of DIR/manifest.json and compare with the expected records.
+    Conformance {
+        /// Corpus directory (manifest.json, tests/, templates/).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Engine to judge.
+        #[arg(long, value_enum, default_value = "bundled")]
+        engine: netpulse::cli::Engine,
+        /// With --engine bundled: only the commands the bundled plugins claim to parse.
+        #[arg(long)]
+        only_bundled: bool,
+        /// Print `N parses/s` over the corpus (N passes) instead of checking.
+        #[arg(long, num_args = 0..=1, default_missing_value = "20")]
+        bench: Option<usize>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::CheckConfig { path } => check_config(&path),
+        Command::Plugin(command) => match plugin_command(command) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        other => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(run(other)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn check_config(path: &std::path::Path) -> ExitCode {
+    match config::load(path) {
+        Ok(_) => {
+            println!("{}: ok", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn plugin_command(command: PluginCommand) -> anyhow::Result<bool> {
+    let base = std::env::current_dir().context("read the current directory")?;
+    let load = |path: &std::path::Path| -> anyhow::Result<config::Config> {
+        if path.exists() {
+            Ok(config::load(path)?)
+        } else {
+            Ok(config::Config::default())
+        }
+    };
+    match command {
+        PluginCommand::List { config } => {
+            netpulse::cli::plugin_list(&load(&config)?, &base).map(|()| true)
+        }
+        PluginCommand::Parse {
+            platform,
+            command,
+            parser,
+            config,
+            file,
+        } => {
+            netpulse::cli::plugin_parse(&load(&config)?, &base, &platform, &command, &parser, &file)
+                .map(|()| true)
+        }
+        PluginCommand::Conformance {
+            corpus,
+            engine,
+            only_bundled,
+            bench,
+        } => netpulse::cli::plugin_conformance(&corpus, engine, only_bundled, bench),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { config: path } => {
+            let config = config::load(&path)?;
+            netpulse::cli::init_logging(&config.logging);
+            let base = std::env::current_dir().context("read the current directory")?;
+            netpulse::cli::serve(config, &path, &base).await
+        }
+        Command::Demo { devices, port } => netpulse::cli::demo(devices, port).await,
+        Command::Lab(args) => {
+            netpulse::cli::init_logging(&config::Logging::default());
+            netpulse::lab::run(args.into_options())
+                .await
+                .context("run the device lab")
+        }
+        Command::CheckConfig { .. } | Command::Plugin(_) => Ok(()),
+    }
+}

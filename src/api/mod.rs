@@ -1,1 +1,164 @@
-//! api
+//! The HTTP API (design §4): router, shared state, auth, and the error type.
+//!
+//! `app(state)` builds the whole router so tests drive it with `oneshot` and no socket.
+//!
+//! - [`error`]: `ApiError` and its one `status_code()` match.
+//! - [`json`]: the JSON extractor answering in the API's error shape.
+//! - [`auth`]: API keys, compared in constant time.
+//! - [`request`]: `ExecutionRequest` and its validation.
+//! - [`handlers`]: one function per route.
+
+pub mod auth;
+pub mod error;
+pub mod handlers;
+pub mod json;
+pub mod request;
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::config::Config;
+use crate::config::watch::Live;
+use crate::jobs::Jobs;
+use crate::metrics::Metrics;
+use crate::plugin::Host;
+use crate::ssh::Connector;
+
+pub use error::ApiError;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<StateInner>,
+}
+
+struct StateInner {
+    jobs: Jobs,
+    connector: Connector,
+    plugins: Arc<Host>,
+    live: Live,
+    metrics: Metrics,
+    api_keys: RwLock<Arc<Vec<String>>>,
+    started: Instant,
+}
+
+impl AppState {
+    /// Builds the state; API keys come from the config and `NETPULSE_API_KEYS`.
+    pub fn new(
+        live: Live,
+        metrics: Metrics,
+        jobs: Jobs,
+        connector: Connector,
+        plugins: Arc<Host>,
+    ) -> Self {
+        let keys = Arc::new(live.current().effective_api_keys());
+        Self {
+            inner: Arc::new(StateInner {
+                jobs,
+                connector,
+                plugins,
+                live,
+                metrics,
+                api_keys: RwLock::new(keys),
+                started: Instant::now(),
+            }),
+        }
+    }
+
+    /// The job service.
+    pub fn jobs(&self) -> &Jobs {
+        &self.inner.jobs
+    }
+
+    /// The SSH connector (for `/device/test`).
+    pub fn connector(&self) -> &Connector {
+        &self.inner.connector
+    }
+
+    /// The plugin host.
+    pub fn plugins(&self) -> &Arc<Host> {
+        &self.inner.plugins
+    }
+
+    /// The config in force (follows live reloads).
+    pub fn config(&self) -> Arc<Config> {
+        self.inner.live.current()
+    }
+
+    /// The live config and its reload status.
+    pub fn live(&self) -> &Live {
+        &self.inner.live
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Replaces the accepted API keys (config reload).
+    pub fn set_api_keys(&self, keys: Vec<String>) {
+        *self
+            .inner
+            .api_keys
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
+    }
+
+    /// Accepted API keys.
+    pub fn api_keys(&self) -> Arc<Vec<String>> {
+        self.inner
+            .api_keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Whether requests without a key are let through (loopback development only).
+    pub fn insecure_no_auth(&self) -> bool {
+        self.config().server.insecure_no_auth
+    }
+
+    /// Seconds since the gateway started.
+    pub fn uptime(&self) -> f64 {
+        self.inner.started.elapsed().as_secs_f64()
+    }
+}
+
+/// The whole router: `/health` open, everything else behind the API key.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config().server.body_limit;
+    let protected = Router::new()
+        .route("/device/exec", post(handlers::exec))
+        .route("/device/test", post(handlers::test_device))
+        .route("/jobs", get(handlers::list_jobs))
+        .route(
+            "/jobs/{id}",
+            get(handlers::get_job).delete(handlers::cancel_job),
+        )
+        .route("/template/parse", post(handlers::template_parse))
+        .route("/plugins", get(handlers::list_plugins))
+        .route("/system/stats", get(handlers::system_stats))
+        .route("/metrics", get(handlers::metrics))
+        .route("/config", get(handlers::config))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_key,
+        ));
+    let metrics = state.metrics().clone();
+    Router::new()
+        .route("/health", get(handlers::health))
+        .merge(protected)
+        .fallback(handlers::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::http::track,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::Extension(json::BodyLimit(body_limit)))
+        .with_state(state)
+}

@@ -1,1 +1,116 @@
-//! ssh
+//! The SSH client side: connecting to devices, checking host keys, and driving either an
+//! interactive CLI (network devices) or the exec channel (Linux hosts).
+//!
+//! This module knows nothing about plugins: a [`SessionProfile`] value tells the CLI driver
+//! how the platform behaves, whoever built it.
+//!
+//! - [`target`]: who to connect to and with which (redacted) secrets.
+//! - [`connect`]: TCP + SSH handshake + auth, each bounded by a timeout.
+//! - [`hostkeys`]: known_hosts policies (strict, accept-new, accept-any).
+//! - [`profile`]: the compiled session profile and the built-in fallbacks.
+//! - [`cli`]: the interactive session: prompt, enable, paging, commands, config pushes.
+//! - [`exec`]: one command per exec channel, with exit status.
+//! - [`pool`]: long-lived sessions per device under a global cap, reaper, adaptive sizing.
+//! - [`clean`]: turning raw terminal bytes into the command's output.
+
+pub mod clean;
+pub mod cli;
+pub mod connect;
+pub mod exec;
+pub mod hostkeys;
+pub mod pool;
+pub mod profile;
+pub mod target;
+
+pub use cli::{CliSession, CommandOutput};
+pub use connect::{Connection, Connector};
+pub use profile::{ProfileSpec, SessionProfile};
+pub use target::{Auth, Secret, Target};
+
+/// What went wrong talking to a device. Messages name the device (`HOST:PORT`) and never
+/// contain a password, secret or key.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// TCP connect or SSH handshake failed.
+    #[error("connect to {target}: {message}")]
+    Connect {
+        /// `host:port`.
+        target: String,
+        /// The cause, as the OS or the SSH layer said it.
+        message: String,
+    },
+    /// A step took longer than its timeout.
+    #[error("{what} on {target} timed out after {secs:.1}s")]
+    Timeout {
+        /// `host:port`.
+        target: String,
+        /// The step (connect, login, a command).
+        what: String,
+        /// The limit that passed.
+        secs: f64,
+    },
+    /// The device's host key is unknown (strict) or changed.
+    #[error("host key for {target} rejected: {message}")]
+    HostKey {
+        /// `host:port`.
+        target: String,
+        /// Why, and what the operator can do.
+        message: String,
+    },
+    /// The device refused the credentials.
+    #[error("authentication failed for user {user:?} on {target}")]
+    Auth {
+        /// `host:port`.
+        target: String,
+        /// The login name (not a secret).
+        user: String,
+    },
+    /// The private key given could not be read; the key itself is never shown.
+    #[error("private key for {target} is not a valid OpenSSH/PEM key: {message}")]
+    Key {
+        /// `host:port`.
+        target: String,
+        /// The decoder's message.
+        message: String,
+    },
+    /// The connection closed while a command was running (device reboot, `lab drop`).
+    #[error("connection to {target} closed {during}")]
+    Closed {
+        /// `host:port`.
+        target: String,
+        /// What was going on.
+        during: String,
+    },
+    /// The session is not in the state a step needs (no prompt, enable refused).
+    #[error("{target}: {message}")]
+    Session {
+        /// `host:port`.
+        target: String,
+        /// What the device did instead.
+        message: String,
+    },
+    /// A profile regex does not compile.
+    #[error("session profile for {platform}: {message}")]
+    Profile {
+        /// The platform.
+        platform: String,
+        /// Which pattern and why.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Short machine-readable kind for job records (`error.type`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Connect { .. } => "connection",
+            Error::Timeout { .. } => "timeout",
+            Error::HostKey { .. } => "host_key",
+            Error::Auth { .. } => "authentication",
+            Error::Key { .. } => "authentication",
+            Error::Closed { .. } => "connection_closed",
+            Error::Session { .. } => "session",
+            Error::Profile { .. } => "profile",
+        }
+    }
+}

@@ -1,1 +1,123 @@
-//! store
+//! Persistence: one sqlx pool (SQLite embedded by default, PostgreSQL when configured),
+//! embedded migrations, and the job table. The store knows rows, not workflow.
+//!
+//! - [`migrations`]: schema versions applied at start, identical on both databases.
+//! - [`cache_entries`]: the cache's L3 rows and the shared `netpulse_secrets` table.
+//! - [`jobs`]: job rows: insert, state changes (each one statement, so atomic), queries.
+
+pub mod cache_entries;
+pub mod jobs;
+pub mod migrations;
+
+use std::time::Duration;
+
+use sqlx::AnyPool;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+
+use crate::config::Database;
+
+pub use jobs::{CancelOutcome, JobFilter, JobRow, NewJob};
+
+/// Store failures. Messages never contain the database password.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database could not be opened or reached.
+    #[error("open database {url}: {source}")]
+    Open {
+        /// The URL with its password redacted.
+        url: String,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// A migration failed.
+    #[error("migrate database to version {version}: {source}")]
+    Migrate {
+        /// The migration that failed.
+        version: i64,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// Which SQL dialect is behind the pool, for the few statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// The database handle; cheap to clone (the pool is reference-counted).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the pool described by `db` and applies migrations.
+    pub async fn connect(db: &Database) -> Result<Self, Error> {
+        install_default_drivers();
+        let backend = if db.url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let url = match backend {
+            // Create the file on first start.
+            Backend::Sqlite if !db.url.contains('?') && !db.url.contains(":memory:") => {
+                format!("{}?mode=rwc", db.url)
+            }
+            _ => db.url.clone(),
+        };
+        let max = match backend {
+            // SQLite serialises writers; more connections only add lock contention.
+            Backend::Sqlite => db.pool_size.clamp(1, 8),
+            Backend::Postgres => (db.pool_size + db.max_overflow).max(1),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(db.pool_timeout))
+            .max_lifetime(Duration::from_secs(db.pool_recycle))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        use sqlx::Executor;
+                        conn.execute("PRAGMA journal_mode=WAL").await?;
+                        conn.execute("PRAGMA synchronous=NORMAL").await?;
+                        conn.execute("PRAGMA busy_timeout=5000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|source| Error::Open {
+                url: crate::config::redact_url(&db.url),
+                source,
+            })?;
+        let store = Self { pool, backend };
+        migrations::apply(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// The SQL dialect in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The underlying pool, for modules with their own tables.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

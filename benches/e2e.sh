@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# End-to-end benchmark (design §9): a lab of N devices with a fixed per-command latency and a
+# login delay, the gateway in front of it, and wrk (Debian) driving POST /device/exec?wait.
+# For each N and latency it prints commands/s and p50/p99 for
+#   pooled    — the gateway with its session pool,
+#   connect   — the gateway keeping no session (max_idle_time 0: a new login per command),
+# each beside raw russh doing the same device work in the same run (the ceiling), and the
+# ratios. Absolute numbers are context; ratios are the result.
+#
+# Usage: benches/e2e.sh [--devices "1 10 100 1000"] [--latency "0 10"] [--login-delay-ms 1000]
+#                       [--seconds 5] [--connections 64]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEVICES="1 10 100 1000"; LATENCIES="0 10"; LOGIN_DELAY=1000; SECONDS_PER=5; CONNS=64
+while (($#)); do
+  case "$1" in
+    --devices) DEVICES="$2"; shift 2;;
+    --latency) LATENCIES="$2"; shift 2;;
+    --login-delay-ms) LOGIN_DELAY="$2"; shift 2;;
+    --seconds) SECONDS_PER="$2"; shift 2;;
+    --connections) CONNS="$2"; shift 2;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+cargo build --release --quiet --bin netpulse --bench raw_ssh
+BIN=target/release/netpulse
+RAW=$(ls -t target/release/deps/raw_ssh-* | grep -v '\.d$' | head -1)
+work=$(mktemp -d /tmp/netpulse-e2e.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+KEY=bench-key-0123456789abcdef
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_lab() { # devices latency
+  local n=$1 lat=$2 port spread=()
+  port=$(free_port)
+  ((n > 100)) && spread=(--spread-addrs)
+  "$BIN" lab --devices "$n" --base-port "$port" --latency-ms "$lat" --login-delay-ms "$LOGIN_DELAY" \
+    --state-dir "$work/lab" "${spread[@]}" >"$work/lab.out" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 1 600); do [[ $(grep -c '^ready' "$work/lab.out" || true) -ge $n ]] && break; sleep 0.1; done
+  grep '^ready' "$work/lab.out" | awk '{print $NF}' >"$work/targets"
+}
+
+start_gateway() { # max_idle_time
+  local port; port=$(free_port)
+  cat >"$work/gw.yaml" <<YAML
+server: { listen: "127.0.0.1:$port", api_keys: ["$KEY"] }
+connection_pool: { max_size: 2000, min_size: 0, max_idle_time: $1, connection_timeout: 60, max_connections_per_device: 1 }
+worker: { pool_size: 256, max_connections: 2000, queue_size: 100000, timeout: 60 }
+monitoring: { thresholds: { worker_queue_size: 1000 } }
+database: { url: "sqlite://$work/jobs-$port.db" }
+ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
+plugins: { dir: "$work/plugins" }
+logging: { level: "warn" }
+YAML
+  "$BIN" serve --config "$work/gw.yaml" 2>"$work/gw.log" &
+  pids+=($!)
+  GW="http://127.0.0.1:$port"
+  for _ in $(seq 1 300); do curl -sf "$GW/health" >/dev/null && return; sleep 0.1; done
+  echo "gateway did not start" >&2; cat "$work/gw.log" >&2; exit 1
+}
+
+stop_last() { kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
+
+write_lua() {
+  { echo "targets = {"; sed 's/\(.*\):\(.*\)/  {"\1", \2},/' "$work/targets"; echo "}";
+    cat <<LUA
+local i = 0
+request = function()
+  i = i + 1
+  local t = targets[(i % #targets) + 1]
+  local body = string.format('{"connection_args":{"device_type":"cisco_ios","host":"%s","port":%d,"username":"admin","password":"admin"},"command":"show version"}', t[1], t[2])
+  return wrk.format("POST", "/device/exec?wait=60", {["Content-Type"]="application/json", ["X-API-KEY"]="$KEY"}, body)
+end
+LUA
+  } >"$work/load.lua"
+}
+
+wrk_run() { # connections seconds -> "rps p50 p99"
+  wrk -t 2 -c "$1" -d "${2}s" --timeout 60s --latency -s "$work/load.lua" "$GW" >"$work/wrk.out" 2>&1 || true
+  awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}' "$work/wrk.out"
+}
+
+printf '%-6s %-4s %-9s %12s %10s %10s | %12s %10s %10s | %7s\n' N lat mode "gw cmds/s" "gw p50" "gw p99" "raw cmds/s" "raw p50" "raw p99" "gw/raw"
+for lat in $LATENCIES; do
+  for n in $DEVICES; do
+    start_lab "$n" "$lat"
+    write_lua
+    conns=$(( n < CONNS ? n : CONNS ))
+    # pooled: warm every device's session first, then measure.
+    start_gateway 300
+    wrk_run "$conns" 2 >/dev/null
+    read -r grps gp50 gp99 < <(wrk_run "$conns" "$SECONDS_PER")
+    raw=$("$RAW" --targets "$work/targets" --mode warm --seconds "$SECONDS_PER")
+    rrps=$(sed -E 's/.*: ([0-9.]+) cmds.*/\1/' <<<"$raw"); rp50=$(sed -E 's/.*p50=([0-9.]+) ms.*/\1/' <<<"$raw"); rp99=$(sed -E 's/.*p99=([0-9.]+) ms.*/\1/' <<<"$raw")
+    printf '%-6s %-4s %-9s %12s %10s %10s | %12s %9sms %8sms | %7s\n' "$n" "$lat" pooled "$grps" "$gp50" "$gp99" "$rrps" "$rp50" "$rp99" \
+      "$(python3 -c "print(f'{float(\"${grps:-0}\")/max(float(\"${rrps:-0}\"),1e-9):.2f}')")"
+    stop_last
+    # connect per command: no session is kept.
+    start_gateway 0
+    read -r crps cp50 cp99 < <(wrk_run "$conns" "$SECONDS_PER")
+    raw=$("$RAW" --targets "$work/targets" --mode connect --seconds "$SECONDS_PER")
+    rrps=$(sed -E 's/.*: ([0-9.]+) cmds.*/\1/' <<<"$raw"); rp50=$(sed -E 's/.*p50=([0-9.]+) ms.*/\1/' <<<"$raw"); rp99=$(sed -E 's/.*p99=([0-9.]+) ms.*/\1/' <<<"$raw")
+    printf '%-6s %-4s %-9s %12s %10s %10s | %12s %9sms %8sms | %7s\n' "$n" "$lat" connect "$crps" "$cp50" "$cp99" "$rrps" "$rp50" "$rp99" \
+      "$(python3 -c "print(f'{float(\"${crps:-0}\")/max(float(\"${rrps:-0}\"),1e-9):.2f}')")"
+    echo "       pooled/connect-per-command throughput ratio: $(python3 -c "print(f'{float(\"${grps:-0}\")/max(float(\"${crps:-0}\"),1e-9):.1f}x')")"
+    stop_last
+    stop_last   # the lab
+  done
+done

@@ -1,0 +1,173 @@
+//! The ceiling for `benches/e2e.sh`: plain russh doing the same device work the gateway does
+//! (PTY shell, wait for the prompt, `terminal length 0`, then `show version` until the
+//! prompt), with no HTTP, no queue, no store. Prints one line:
+//! `raw <mode> devices=N sessions=S: R cmds/s p50=X ms p99=Y ms (n=K)`.
+//!
+//! Usage: `raw_ssh --targets FILE --mode warm|connect --seconds S [--sessions-per-device K]`
+//! where FILE has one `host:port` per line (the lab's ready lines work: the last field is used).
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use russh::ChannelMsg;
+use russh::client;
+use russh::keys::PublicKeyOrCertificate;
+
+struct Accept;
+
+impl client::Handler for Accept {
+    type Error = russh::Error;
+    // Benchmark against our own lab only: the key is not checked, on purpose.
+    async fn check_server_key(&mut self, _: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+struct Shell {
+    _handle: client::Handle<Accept>,
+    channel: russh::Channel<client::Msg>,
+}
+
+async fn read_prompt(channel: &mut russh::Channel<client::Msg>) -> Option<()> {
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), channel.wait())
+            .await
+            .ok()??
+        {
+            ChannelMsg::Data { data } => {
+                tail.extend_from_slice(&data);
+                if tail.len() > 256 {
+                    tail.drain(..tail.len() - 256);
+                }
+                let last = tail.rsplit(|b| *b == b'\n').next().unwrap_or(&[]);
+                let last = String::from_utf8_lossy(last);
+                let t = last.trim_end();
+                if t.ends_with('#') || t.ends_with('>') {
+                    return Some(());
+                }
+            }
+            ChannelMsg::Eof | ChannelMsg::Close => return None,
+            _ => {}
+        }
+    }
+}
+
+async fn open(addr: &str) -> Option<Shell> {
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        ..Default::default()
+    });
+    let mut handle = client::connect(config, addr, Accept).await.ok()?;
+    if !handle
+        .authenticate_password("admin", "admin")
+        .await
+        .ok()?
+        .success()
+    {
+        return None;
+    }
+    let mut channel = handle.channel_open_session().await.ok()?;
+    channel
+        .request_pty(false, "vt100", 511, 1000, 0, 0, &[])
+        .await
+        .ok()?;
+    channel.request_shell(false).await.ok()?;
+    read_prompt(&mut channel).await?;
+    channel.data_bytes(&b"terminal length 0\n"[..]).await.ok()?;
+    read_prompt(&mut channel).await?;
+    Some(Shell {
+        _handle: handle,
+        channel,
+    })
+}
+
+async fn command(shell: &mut Shell) -> Option<()> {
+    shell
+        .channel
+        .data_bytes(&b"show version\n"[..])
+        .await
+        .ok()?;
+    read_prompt(&mut shell.channel).await
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let targets: Vec<String> = std::fs::read_to_string(arg("--targets").expect("--targets FILE"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().last().map(String::from))
+        .filter(|t| t.contains(':'))
+        .collect();
+    let mode = arg("--mode").unwrap_or_else(|| "warm".into());
+    let seconds: f64 = arg("--seconds").map_or(5.0, |s| s.parse().unwrap());
+    let per_device: usize = arg("--sessions-per-device").map_or(1, |s| s.parse().unwrap());
+    let stop = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut tasks = Vec::new();
+    for target in targets
+        .iter()
+        .flat_map(|t| std::iter::repeat_n(t.clone(), per_device))
+    {
+        let mode = mode.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            if mode == "warm" {
+                let Some(mut shell) = open(&target).await else {
+                    return samples;
+                };
+                let start = Instant::now() + Duration::from_millis(0);
+                let _ = start;
+                while Instant::now() < stop {
+                    let t = Instant::now();
+                    if command(&mut shell).await.is_none() {
+                        break;
+                    }
+                    samples.push(t.elapsed());
+                }
+            } else {
+                while Instant::now() < stop {
+                    let t = Instant::now();
+                    let Some(mut shell) = open(&target).await else {
+                        break;
+                    };
+                    if command(&mut shell).await.is_none() {
+                        break;
+                    }
+                    samples.push(t.elapsed());
+                }
+            }
+            samples
+        }));
+    }
+    let began = Instant::now();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = began.elapsed().as_secs_f64().max(seconds);
+    all.sort();
+    let pct = |p: f64| {
+        if all.is_empty() {
+            0.0
+        } else {
+            all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0
+        }
+    };
+    println!(
+        "raw {mode} devices={} sessions={}: {:.0} cmds/s p50={:.2} ms p99={:.2} ms (n={})",
+        targets.len(),
+        targets.len() * per_device,
+        all.len() as f64 / elapsed,
+        pct(0.50),
+        pct(0.99),
+        all.len()
+    );
+}

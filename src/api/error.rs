@@ -1,0 +1,127 @@
+//! The API's one error type: every failure a handler can return, its status code in one
+//! match, and the JSON shape `{"error": {"code", "message"}}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::jobs;
+
+/// A failed request. Messages name the field or thing at fault; 5xx details go to the log,
+/// never to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON (400); the message names line and column.
+    #[error("{0}")]
+    BadJson(String),
+    /// No API key was sent (401).
+    #[error("missing API key: send X-API-KEY or Authorization: Bearer")]
+    MissingKey,
+    /// The API key is not one of the configured keys (403).
+    #[error("invalid API key")]
+    WrongKey,
+    /// No such job or batch (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the resource's state (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than `server.body_limit` (413).
+    #[error("request body is larger than the limit of {0} bytes")]
+    TooLarge(usize),
+    /// A well-formed body that breaks a rule (422).
+    #[error("{0}")]
+    Invalid(String),
+    /// The queue is full (429 with Retry-After).
+    #[error("{0}")]
+    QueueFull(String),
+    /// A plugin failed while serving the request (502): trap, deadline, memory cap or an
+    /// invalid return. The message names the plugin; the gateway itself is fine.
+    #[error("{0}")]
+    Plugin(String),
+    /// The gateway is shutting down (503).
+    #[error("the gateway is shutting down; retry on another instance")]
+    ShuttingDown,
+    /// Anything else (500); the detail is logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// Seconds a client should wait after a 429: roughly one job's time on a busy worker.
+const RETRY_AFTER_SECS: &str = "1";
+
+impl ApiError {
+    /// The status for this error: the one place codes are decided.
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::MissingKey => StatusCode::UNAUTHORIZED,
+            ApiError::WrongKey => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::QueueFull(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Plugin(_) => StatusCode::BAD_GATEWAY,
+            ApiError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadJson(_) => "invalid_json",
+            ApiError::MissingKey => "missing_api_key",
+            ApiError::WrongKey => "invalid_api_key",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TooLarge(_) => "body_too_large",
+            ApiError::Invalid(_) => "validation_failed",
+            ApiError::QueueFull(_) => "queue_full",
+            ApiError::Plugin(_) => "plugin_failed",
+            ApiError::ShuttingDown => "shutting_down",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let status = self.status_code();
+        let body = json!({"error": {"code": self.code(), "message": self.to_string()}});
+        let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+        }
+        response
+    }
+}
+
+impl From<jobs::Error> for ApiError {
+    fn from(e: jobs::Error) -> Self {
+        match e {
+            jobs::Error::QueueFull(_) => ApiError::QueueFull(e.to_string()),
+            jobs::Error::ShuttingDown => ApiError::ShuttingDown,
+            jobs::Error::NotFound(_) => ApiError::NotFound(e.to_string()),
+            jobs::Error::NotQueued { .. } => ApiError::Conflict(e.to_string()),
+            jobs::Error::Store(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::plugin::Error> for ApiError {
+    fn from(e: crate::plugin::Error) -> Self {
+        use crate::plugin::Error as P;
+        match e {
+            P::NotFound { .. } | P::Declined { .. } => ApiError::Invalid(e.to_string()),
+            P::Call { .. } => ApiError::Plugin(e.to_string()),
+            P::Engine(_) | P::Bundled { .. } => ApiError::Internal(e.to_string()),
+        }
+    }
+}

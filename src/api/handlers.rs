@@ -1,0 +1,296 @@
+//! Route handlers: thin, each turning HTTP into a call on the job service and back.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json::Json;
+use super::request::ExecutionRequest;
+use super::{ApiError, AppState};
+use crate::jobs::{Driver, Job};
+use crate::ssh::{self, CliSession};
+use crate::store::JobFilter;
+
+/// Longest `?wait=` honoured, so a client cannot pin a connection forever.
+const MAX_WAIT_SECS: f64 = 300.0;
+/// Default and largest page for `GET /jobs`.
+const DEFAULT_PAGE: i64 = 50;
+const MAX_PAGE: i64 = 1000;
+
+/// `GET /health`: liveness, no auth.
+pub async fn health() -> axum::Json<Value> {
+    axum::Json(json!({"status": "ok"}))
+}
+
+/// Unknown routes get the API's error shape too.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+/// Query of `POST /device/exec`.
+#[derive(Debug, Deserialize)]
+pub struct WaitQuery {
+    /// Seconds to hold the response until the job ends.
+    pub wait: Option<f64>,
+}
+
+/// `POST /device/exec`: records and queues a job; 201 with the job.
+pub async fn exec(
+    State(state): State<AppState>,
+    Query(query): Query<WaitQuery>,
+    Json(request): Json<ExecutionRequest>,
+) -> Result<(StatusCode, axum::Json<Job>), ApiError> {
+    if state.jobs().is_shutting_down() {
+        return Err(ApiError::ShuttingDown);
+    }
+    let config = state.config();
+    let known = state.jobs().deps().parsers.known();
+    let spec = request.into_spec(&config, &known)?;
+    let job = match state.jobs().submit(spec).await {
+        Ok(job) => job,
+        Err(e) => {
+            if matches!(e, crate::jobs::Error::QueueFull(_)) {
+                state.metrics().queue_rejected();
+            }
+            return Err(e.into());
+        }
+    };
+    let job = match query.wait {
+        Some(wait) if wait > 0.0 => {
+            let wait = Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
+            state.jobs().wait(&job.id, wait).await?
+        }
+        _ => job,
+    };
+    Ok((StatusCode::CREATED, axum::Json(job)))
+}
+
+/// `POST /device/test`: connect, log in, see the prompt, disconnect; synchronous.
+pub async fn test_device(
+    State(state): State<AppState>,
+    Json(request): Json<ExecutionRequest>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let mut request = request;
+    // The test needs no command; give the validator one so the same rules apply.
+    if request.command.is_none() && request.config.is_none() {
+        request.command = Some(super::request::OneOrMany::One("<connect>".into()));
+    }
+    let config = state.config();
+    let spec = request.into_spec(&config, &["auto".to_string()])?;
+    let started = Instant::now();
+    let outcome: Result<Value, ssh::Error> = async {
+        let conn = state.connector().connect(&spec.target).await?;
+        let connect_ms = conn.connect_time.as_secs_f64() * 1000.0;
+        match spec.driver {
+            Driver::Exec => {
+                let out = ssh::exec::run(&conn, "true", state.connector().connect_timeout).await?;
+                Ok(json!({"driver": "exec", "exit_status": out.exit_status, "connect_ms": connect_ms}))
+            }
+            Driver::Cli => {
+                let profile = state
+                    .jobs()
+                    .deps()
+                    .profiles
+                    .profile(&spec.device_type)
+                    .map_err(|message| ssh::Error::Profile {
+                        platform: spec.device_type.clone(),
+                        message,
+                    })?;
+                let session = CliSession::open(
+                    conn,
+                    profile,
+                    spec.secret.as_ref(),
+                    state.connector().connect_timeout,
+                )
+                .await?;
+                let privileged = session.is_privileged();
+                session.close().await;
+                Ok(json!({"driver": "cli", "privileged": privileged, "connect_ms": connect_ms}))
+            }
+        }
+    }
+    .await;
+    let latency = started.elapsed().as_secs_f64();
+    let timestamp = crate::jobs::model::now();
+    Ok(axum::Json(match outcome {
+        Ok(result) => {
+            json!({"success": true, "latency": latency, "error": null, "result": result, "timestamp": timestamp})
+        }
+        Err(e) => {
+            json!({"success": false, "latency": latency, "error": e.to_string(), "result": null, "timestamp": timestamp})
+        }
+    }))
+}
+
+/// Query of `GET /jobs`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// Filter by status.
+    pub status: Option<String>,
+    /// Filter by host.
+    pub host: Option<String>,
+    /// Filter by queue.
+    pub queue: Option<String>,
+    /// Page size.
+    pub limit: Option<i64>,
+    /// Rows skipped.
+    pub offset: Option<i64>,
+}
+
+/// `GET /jobs`: a JSON array, total in `X-Total-Count`.
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(status) = &query.status
+        && !["queued", "started", "finished", "failed", "canceled"].contains(&status.as_str())
+    {
+        return Err(ApiError::Invalid(format!(
+            "status: unknown status {status:?}; known: queued, started, finished, failed, canceled"
+        )));
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::Invalid(format!(
+            "limit: {limit} must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let offset = query.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::Invalid(format!(
+            "offset: {offset} must not be negative"
+        )));
+    }
+    let filter = JobFilter {
+        status: query.status,
+        host: query.host,
+        queue: query.queue,
+        limit,
+        offset,
+    };
+    let (jobs, total) = state.jobs().list(&filter).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&total.to_string()) {
+        headers.insert("x-total-count", value);
+    }
+    Ok((headers, axum::Json(jobs)))
+}
+
+/// `GET /jobs/{id}`.
+pub async fn get_job(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Job>, ApiError> {
+    Ok(axum::Json(state.jobs().get(&id).await?))
+}
+
+/// `DELETE /jobs/{id}`: cancels a queued job; 409 when it already started.
+pub async fn cancel_job(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Job>, ApiError> {
+    Ok(axum::Json(state.jobs().cancel(&id).await?))
+}
+
+/// Body of `POST /template/parse`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParseRequest {
+    /// Platform (Netmiko name or alias).
+    pub platform: String,
+    /// The command whose output `context` is.
+    pub command: String,
+    /// The device output to parse.
+    pub context: String,
+    /// Parser: `auto` (default), `textfsm`, or a plugin name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `POST /template/parse`: parse text with a plugin, no device involved.
+pub async fn template_parse(
+    State(state): State<AppState>,
+    Json(request): Json<ParseRequest>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let platform = crate::config::platform::canonical(&request.platform).ok_or_else(|| {
+        ApiError::Invalid(format!(
+            "platform: unknown platform {:?}; known: {}",
+            request.platform,
+            crate::config::platform::known_names().join(", ")
+        ))
+    })?;
+    let parser = request.name.as_deref().unwrap_or("auto");
+    let host = state.plugins().clone();
+    let (command, context) = (request.command, request.context);
+    let parser = parser.to_string();
+    // Plugin calls are synchronous and bounded by the call deadline; keep them off the
+    // async workers.
+    let parsed =
+        tokio::task::spawn_blocking(move || host.parse(&parser, platform, &command, &context))
+            .await
+            .map_err(|e| ApiError::Internal(format!("parse task: {e}")))??;
+    Ok(axum::Json(parsed))
+}
+
+/// `GET /plugins`: loaded plugins and refused files.
+pub async fn list_plugins(State(state): State<AppState>) -> axum::Json<Value> {
+    let (plugins, refused) = state.plugins().describe();
+    axum::Json(
+        json!({"plugins": plugins, "refused": refused, "directory": state.plugins().dir().display().to_string()}),
+    )
+}
+
+/// `GET /system/stats`: pool, queue, worker and plugin figures, read when asked.
+pub async fn system_stats(State(state): State<AppState>) -> axum::Json<Value> {
+    let jobs = state.jobs();
+    let config = state.config();
+    let pool = jobs.deps().pool.stats();
+    let (plugins, refused) = state.plugins().describe();
+    crate::gateway::sample(state.metrics(), jobs);
+    let alerts = state
+        .metrics()
+        .alerts(&config.monitoring.thresholds, config.monitoring.window);
+    let figures = state.metrics().monitor().figures(config.monitoring.window);
+    axum::Json(json!({
+        "uptime_seconds": state.uptime(),
+        "alerts": alerts,
+        "window": figures,
+        "queue": {
+            "depth": jobs.queue_depth(),
+            "size": jobs.queue_size(),
+        },
+        "workers": {
+            "size": config.worker.pool_size,
+            "busy": jobs.busy_workers(),
+        },
+        "connection_pool": pool,
+        "cache": jobs.deps().cache.stats(),
+        "plugins": {"loaded": plugins.len(), "refused": refused.len()},
+    }))
+}
+
+/// `GET /metrics`: Prometheus text exposition.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    crate::gateway::sample(state.metrics(), state.jobs());
+    let config = state.config();
+    // Evaluating alerts here keeps the alert gauge current for scrapers.
+    state
+        .metrics()
+        .alerts(&config.monitoring.thresholds, config.monitoring.window);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::metrics::CONTENT_TYPE,
+        )],
+        state.metrics().render(),
+    )
+}
+
+/// `GET /config`: the effective config (secrets redacted), its file, last reload, pending keys.
+pub async fn config(State(state): State<AppState>) -> axum::Json<Value> {
+    axum::Json(state.live().status())
+}

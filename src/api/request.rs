@@ -1,0 +1,326 @@
+//! `ExecutionRequest` (NetPulse-compatible) and its validation into a [`JobSpec`]. Every rule
+//! broken is a 422 naming the field; secrets are dropped from the copy that gets stored.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::ApiError;
+use crate::config::{Config, platform};
+use crate::jobs::model::CacheRequest;
+use crate::jobs::{Driver, JobSpec, Work};
+use crate::ssh::{Auth, Secret, Target};
+
+/// A string or a list of strings (NetPulse accepts both for `command` and `config`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One command.
+    One(String),
+    /// Several, run in order.
+    Many(Vec<String>),
+}
+
+/// `connection_args`: how to reach and log in to the device.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ConnectionArgs {
+    /// Platform (Netmiko name or alias).
+    pub device_type: Option<String>,
+    /// Device name or address.
+    pub host: Option<String>,
+    /// Address to connect to when `host` is a name the gateway cannot resolve.
+    pub ip: Option<String>,
+    /// SSH port.
+    pub port: Option<u16>,
+    /// Login name.
+    pub username: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+    /// PEM/OpenSSH private key text.
+    pub private_key: Option<String>,
+    /// Passphrase of the private key.
+    pub passphrase: Option<String>,
+    /// Enable secret.
+    pub secret: Option<String>,
+    /// Connect timeout, seconds.
+    pub timeout: Option<f64>,
+    /// Other Netmiko keyword arguments (`fast_cli`, `conn_timeout`, ...): accepted, unused.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `parsing`: which parser to apply to each output.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Parsing {
+    /// `auto` (the vendor plugin, then textfsm) or a plugin name.
+    pub name: String,
+}
+
+/// `cache`: per-request cache control (never applied to config pushes).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CacheControl {
+    /// Use the cache for this request.
+    pub enabled: Option<bool>,
+    /// Shorter TTL for what this request stores.
+    pub ttl: Option<u64>,
+    /// Skip the lookup and refresh the entry.
+    pub refresh: Option<bool>,
+}
+
+/// The body of `POST /device/exec`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionRequest {
+    /// netmiko | cli | paramiko | exec.
+    pub driver: Option<String>,
+    /// How to reach the device.
+    #[serde(default)]
+    pub connection_args: ConnectionArgs,
+    /// Show commands.
+    pub command: Option<OneOrMany>,
+    /// Config lines.
+    pub config: Option<OneOrMany>,
+    /// Parser choice.
+    pub parsing: Option<Parsing>,
+    /// fifo | pinned.
+    pub queue_strategy: Option<String>,
+    /// Seconds a job may wait in the queue.
+    pub ttl: Option<u64>,
+    /// Seconds a started job may run.
+    pub execution_timeout: Option<f64>,
+    /// Seconds the result is kept.
+    pub result_ttl: Option<u64>,
+    /// Enter enable mode (needs `connection_args.secret`).
+    pub enable_mode: Option<bool>,
+    /// Save the config after a push.
+    pub save: Option<bool>,
+    /// Cache control.
+    pub cache: Option<CacheControl>,
+    /// NetPulse fields not supported yet: accepted at their defaults, 422 otherwise.
+    pub webhook: Option<Value>,
+    /// See `webhook`.
+    pub driver_args: Option<Value>,
+    /// See `webhook`.
+    pub audit_mode: Option<Value>,
+    /// See `webhook`.
+    pub detach: Option<Value>,
+    /// See `webhook`.
+    pub credential: Option<Value>,
+    /// See `webhook`.
+    pub rendering: Option<Value>,
+    /// See `webhook`.
+    pub file_transfer: Option<Value>,
+    /// See `webhook`.
+    pub push_interval: Option<Value>,
+}
+
+/// Longest execution_timeout a request may ask for.
+const MAX_EXECUTION_TIMEOUT_SECS: f64 = 3600.0;
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::Invalid(message.into())
+}
+
+fn lines(value: &OneOrMany, split_lines: bool) -> Vec<String> {
+    match value {
+        OneOrMany::One(one) if split_lines => one
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.trim().is_empty())
+            .map(String::from)
+            .collect(),
+        OneOrMany::One(one) => vec![one.clone()],
+        OneOrMany::Many(many) => many.clone(),
+    }
+}
+
+/// True when a NetPulse field we do not implement carries its default value.
+fn at_default(value: &Option<Value>) -> bool {
+    match value {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => true,
+        Some(Value::Object(map)) => map.is_empty(),
+        Some(Value::Array(items)) => items.is_empty(),
+        Some(_) => false,
+    }
+}
+
+impl ExecutionRequest {
+    /// Checks every rule and builds the job spec; `known_parsers` lists accepted parser names.
+    pub fn into_spec(self, config: &Config, known_parsers: &[String]) -> Result<JobSpec, ApiError> {
+        for (field, value) in [
+            ("webhook", &self.webhook),
+            ("driver_args", &self.driver_args),
+            ("audit_mode", &self.audit_mode),
+            ("detach", &self.detach),
+            ("credential", &self.credential),
+            ("rendering", &self.rendering),
+            ("file_transfer", &self.file_transfer),
+            ("push_interval", &self.push_interval),
+        ] {
+            if !at_default(value) {
+                return Err(invalid(format!(
+                    "{field}: not supported by this gateway yet"
+                )));
+            }
+        }
+        let work = match (&self.command, &self.config) {
+            (Some(_), Some(_)) => {
+                return Err(invalid("command and config: give one of them, not both"));
+            }
+            (None, None) => return Err(invalid("command or config: one of them is required")),
+            (Some(command), None) => Work::Commands(lines(command, false)),
+            (None, Some(config)) => Work::Config {
+                lines: lines(config, true),
+                save: self.save.unwrap_or(false),
+            },
+        };
+        let work_lines = work.lines();
+        if work_lines.is_empty() || work_lines.iter().any(|l| l.trim().is_empty()) {
+            return Err(invalid(format!(
+                "{}: every command must be a non-empty string",
+                work.kind()
+            )));
+        }
+        let args = &self.connection_args;
+        let device_type = args
+            .device_type
+            .as_deref()
+            .ok_or_else(|| invalid("connection_args.device_type: required"))?;
+        let device_type = platform::canonical(device_type).ok_or_else(|| {
+            invalid(format!(
+                "connection_args.device_type: unknown platform {device_type:?}; known: {}",
+                platform::known_names().join(", ")
+            ))
+        })?;
+        let host = args
+            .host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| invalid("connection_args.host: required"))?;
+        let username = args
+            .username
+            .clone()
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| invalid("connection_args.username: required"))?;
+        let auth = match (&args.password, &args.private_key) {
+            (_, Some(key)) if !key.trim().is_empty() => Auth::Key {
+                pem: Secret::new(key.clone()),
+                passphrase: args.passphrase.clone().map(Secret::new),
+            },
+            (Some(password), _) => Auth::Password(Secret::new(password.clone())),
+            _ => {
+                return Err(invalid(
+                    "connection_args.password or connection_args.private_key: one is required",
+                ));
+            }
+        };
+        let driver = match self.driver.as_deref() {
+            None if device_type == "linux" => Driver::Exec,
+            None => Driver::Cli,
+            Some("netmiko" | "cli") => Driver::Cli,
+            Some("paramiko" | "exec") => Driver::Exec,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "driver: unknown driver {other:?}; known: netmiko, cli, paramiko, exec"
+                )));
+            }
+        };
+        if driver == Driver::Exec && matches!(work, Work::Config { .. }) {
+            return Err(invalid(
+                "config: the exec driver runs commands only; use driver netmiko",
+            ));
+        }
+        let queue = match self.queue_strategy.as_deref() {
+            None | Some("fifo") => "fifo",
+            Some("pinned") => "pinned",
+            Some(other) => {
+                return Err(invalid(format!(
+                    "queue_strategy: unknown strategy {other:?}; known: fifo, pinned"
+                )));
+            }
+        };
+        let parsing = match &self.parsing {
+            None => None,
+            Some(p) if known_parsers.iter().any(|k| k == &p.name) => Some(p.name.clone()),
+            Some(p) => {
+                return Err(invalid(format!(
+                    "parsing.name: unknown parser {:?}; known: {}",
+                    p.name,
+                    known_parsers.join(", ")
+                )));
+            }
+        };
+        let secret = match (&args.secret, self.enable_mode) {
+            (_, Some(false)) => None,
+            (Some(secret), _) if !secret.is_empty() => Some(Secret::new(secret.clone())),
+            (_, Some(true)) => {
+                return Err(invalid("enable_mode: needs connection_args.secret"));
+            }
+            _ => None,
+        };
+        let execution_timeout = match self.execution_timeout {
+            None => Duration::from_secs(config.worker.timeout),
+            Some(t) if t > 0.0 && t <= MAX_EXECUTION_TIMEOUT_SECS => Duration::from_secs_f64(t),
+            Some(t) => {
+                return Err(invalid(format!(
+                    "execution_timeout: {t} must be above 0 and at most {MAX_EXECUTION_TIMEOUT_SECS}"
+                )));
+            }
+        };
+        if let Some(t) = args.timeout
+            && !(t > 0.0 && t <= MAX_EXECUTION_TIMEOUT_SECS)
+        {
+            return Err(invalid(format!(
+                "connection_args.timeout: {t} must be above 0"
+            )));
+        }
+        let target = Target {
+            host: host.to_string(),
+            port: args.port.unwrap_or(22),
+            connect_addr: args.ip.clone().filter(|ip| !ip.is_empty()),
+            username,
+            auth,
+        };
+        let redacted_request = json!({
+            "driver": self.driver,
+            "connection_args": {
+                "device_type": device_type,
+                "host": target.host,
+                "ip": target.connect_addr,
+                "port": target.port,
+                "username": target.username,
+            },
+            "queue_strategy": queue,
+            "ttl": self.ttl,
+            "execution_timeout": execution_timeout.as_secs_f64(),
+            "result_ttl": self.result_ttl,
+            "parsing": parsing,
+            "save": self.save,
+            "cache": self.cache.as_ref().map(|c| json!({"enabled": c.enabled, "ttl": c.ttl, "refresh": c.refresh})),
+        });
+        let cache = match (&self.cache, &work) {
+            (Some(c), Work::Commands(_)) => CacheRequest {
+                enabled: c.enabled.unwrap_or(true),
+                ttl: c.ttl.map(Duration::from_secs),
+                refresh: c.refresh.unwrap_or(false),
+            },
+            _ => CacheRequest::default(),
+        };
+        Ok(JobSpec {
+            cache,
+            target,
+            device_type: device_type.to_string(),
+            driver,
+            work,
+            secret,
+            parsing,
+            queue: queue.to_string(),
+            execution_timeout,
+            ttl: self.ttl.map(Duration::from_secs),
+            redacted_request,
+        })
+    }
+}

@@ -1,0 +1,400 @@
+//! The tuning config as typed values (design §6). Every struct rejects unknown keys so a
+//! typo is an error, not a silently ignored setting; every field has the documented default
+//! so a partial file (or none) works.
+
+use serde::{Deserialize, Serialize};
+
+/// The whole `config/netpulse.yaml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// HTTP listener, auth and request limits.
+    pub server: Server,
+    /// SSH session pools.
+    pub connection_pool: ConnectionPool,
+    /// The multi-level result cache.
+    pub cache: Cache,
+    /// Where jobs and cache entries are stored.
+    pub database: Database,
+    /// The job queue and its workers.
+    pub worker: Worker,
+    /// The WebAssembly plugin host.
+    pub plugins: Plugins,
+    /// Template-driven parsing (TextFSM).
+    pub parsing: Parsing,
+    /// Alert thresholds.
+    pub monitoring: Monitoring,
+    /// SSH client policy.
+    pub ssh: Ssh,
+    /// Log output.
+    pub logging: Logging,
+    /// Named devices that requests may refer to instead of spelling out connection_args.
+    pub inventory: Vec<InventoryDevice>,
+}
+
+/// `server:` — how the HTTP API is exposed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    /// Address the API listens on; changing it needs a restart.
+    pub listen: String,
+    /// Accepted API keys (also `NETPULSE_API_KEYS`, comma-separated).
+    pub api_keys: Vec<String>,
+    /// Allows running without keys, only on a loopback listener (development).
+    pub insecure_no_auth: bool,
+    /// Largest accepted request body in bytes; bigger bodies get 413.
+    pub body_limit: usize,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9000".into(),
+            api_keys: Vec::new(),
+            insecure_no_auth: false,
+            body_limit: 1_048_576,
+        }
+    }
+}
+
+/// `connection_pool:` — SSH sessions kept open per device and overall.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionPool {
+    /// Sessions open at once across all devices.
+    pub max_size: usize,
+    /// Sessions kept warm for the most recently used devices.
+    pub min_size: usize,
+    /// Seconds an idle session may live before the reaper closes it.
+    pub max_idle_time: u64,
+    /// Seconds between SSH keepalives on idle sessions.
+    pub keepalive_interval: u64,
+    /// Missed keepalives after which a session is declared dead.
+    pub keepalive_count: usize,
+    /// Seconds allowed for connect + login, and for waiting on a pool slot.
+    pub connection_timeout: u64,
+    /// Sessions open at once to one device (device CLIs are not concurrent per session).
+    pub max_connections_per_device: usize,
+    /// Growing and shrinking per-device pools with demand.
+    pub adaptive: Adaptive,
+}
+
+impl Default for ConnectionPool {
+    fn default() -> Self {
+        Self {
+            max_size: 50,
+            min_size: 10,
+            max_idle_time: 300,
+            keepalive_interval: 60,
+            keepalive_count: 3,
+            connection_timeout: 30,
+            max_connections_per_device: 5,
+            adaptive: Adaptive::default(),
+        }
+    }
+}
+
+/// `connection_pool.adaptive:` — utilisation thresholds for resizing.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Adaptive {
+    /// Whether pools resize with demand at all.
+    pub enabled: bool,
+    /// Utilisation (0..1) above which a device's pool grows while requests wait.
+    pub expand_above: f64,
+    /// Utilisation (0..1) below which idle sessions are closed.
+    pub shrink_below: f64,
+}
+
+impl Default for Adaptive {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            expand_above: 0.8,
+            shrink_below: 0.3,
+        }
+    }
+}
+
+/// `cache:` — command-result cache.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cache {
+    /// Seconds a result stays valid; a request may shorten it, never lengthen it.
+    pub ttl: u64,
+    /// Entries held in the in-process L1 level.
+    pub max_size: usize,
+    /// L1 eviction policy; only `lru` is implemented.
+    pub eviction_policy: String,
+    /// Redis URL for the shared L2 level; null keeps L2 off.
+    pub redis_url: Option<String>,
+    /// Pre-fetching common commands for inventory devices.
+    pub warm: Warm,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self {
+            ttl: 3600,
+            max_size: 1000,
+            eviction_policy: "lru".into(),
+            redis_url: None,
+            warm: Warm::default(),
+        }
+    }
+}
+
+/// `cache.warm:` — which results to fetch ahead of demand.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Warm {
+    /// Inventory device names to warm.
+    pub hosts: Vec<String>,
+    /// Commands run on each of them.
+    pub commands: Vec<String>,
+    /// Seconds between warm runs; 0 warms only at start.
+    pub interval: u64,
+}
+
+impl Default for Warm {
+    fn default() -> Self {
+        Self {
+            hosts: Vec::new(),
+            commands: vec!["show version".into(), "show interfaces".into()],
+            interval: 0,
+        }
+    }
+}
+
+/// `database:` — the sqlx pool behind jobs and the L3 cache.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Database {
+    /// `sqlite://FILE` (embedded, default) or `postgres://…`; changing it needs a restart.
+    pub url: String,
+    /// Connections kept open.
+    pub pool_size: u32,
+    /// Extra connections allowed under load (pool_size + max_overflow is the cap).
+    pub max_overflow: u32,
+    /// Seconds to wait for a free connection.
+    pub pool_timeout: u64,
+    /// Seconds after which a connection is replaced.
+    pub pool_recycle: u64,
+    /// Logs each SQL statement at debug level.
+    pub echo: bool,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://netpulse.db".into(),
+            pool_size: 20,
+            max_overflow: 30,
+            pool_timeout: 30,
+            pool_recycle: 3600,
+            echo: false,
+        }
+    }
+}
+
+/// `worker:` — job execution.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Worker {
+    /// Jobs running at once.
+    pub pool_size: usize,
+    /// Device sessions workers may hold at once (the smaller of this and pool max_size applies).
+    pub max_connections: usize,
+    /// Jobs waiting for a worker; past it new execs get 429.
+    pub queue_size: usize,
+    /// Default seconds a job may run (a request's execution_timeout overrides it).
+    pub timeout: u64,
+}
+
+impl Default for Worker {
+    fn default() -> Self {
+        Self {
+            pool_size: 20,
+            max_connections: 100,
+            queue_size: 1000,
+            timeout: 30,
+        }
+    }
+}
+
+/// `plugins:` — the WebAssembly sandbox.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Plugins {
+    /// Directory watched for `*.wasm` drop-ins.
+    pub dir: String,
+    /// Memory cap per plugin instance, MiB.
+    pub memory_limit_mb: u64,
+    /// Deadline per plugin call, milliseconds.
+    pub call_timeout_ms: u64,
+    /// Where compiled plugin artifacts are cached (keyed by wasm hash, wasmtime version and
+    /// engine settings), so a restart loads plugins in a fraction of a millisecond each.
+    pub cache_dir: String,
+}
+
+impl Default for Plugins {
+    fn default() -> Self {
+        Self {
+            dir: "plugins".into(),
+            memory_limit_mb: 64,
+            call_timeout_ms: 1000,
+            cache_dir: ".netpulse/wasm-cache".into(),
+        }
+    }
+}
+
+/// `parsing:` — template libraries.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Parsing {
+    /// Directories granted read-only to the TextFSM plugin (each with a clitable `index`).
+    pub template_dirs: Vec<String>,
+}
+
+/// `monitoring:` — alert evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Monitoring {
+    /// Seconds of history the alert figures cover.
+    pub window: u64,
+    /// Alert thresholds.
+    pub thresholds: Thresholds,
+}
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Self {
+            window: 300,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+/// `monitoring.thresholds:` — when a figure raises an alert.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// Seconds; alerts above.
+    pub api_response_time: f64,
+    /// Fraction 0..1; alerts above.
+    pub connection_pool_utilization: f64,
+    /// Fraction 0..1; alerts when the hit rate falls below.
+    pub cache_hit_rate: f64,
+    /// Seconds; alerts above.
+    pub database_query_time: f64,
+    /// Queued jobs; alerts above.
+    pub worker_queue_size: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            api_response_time: 5.0,
+            connection_pool_utilization: 0.9,
+            cache_hit_rate: 0.7,
+            database_query_time: 1.0,
+            worker_queue_size: 800,
+        }
+    }
+}
+
+/// `ssh:` — host identity checks.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ssh {
+    /// OpenSSH known_hosts file.
+    pub known_hosts: String,
+    /// What to do with unknown or changed host keys.
+    pub host_key_policy: HostKeyPolicy,
+}
+
+impl Default for Ssh {
+    fn default() -> Self {
+        Self {
+            known_hosts: "known_hosts".into(),
+            host_key_policy: HostKeyPolicy::AcceptNew,
+        }
+    }
+}
+
+/// How device host keys are trusted.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKeyPolicy {
+    /// Only keys already in known_hosts; an unknown host is refused.
+    Strict,
+    /// Learn unknown hosts' keys, refuse changed ones (trust on first use).
+    AcceptNew,
+    /// Accept any key: for the lab only, never for real devices.
+    AcceptAny,
+}
+
+/// `logging:` — log format and level.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Logging {
+    /// `text` for people, `json` for log shippers.
+    pub format: LogFormat,
+    /// Default filter (`RUST_LOG` overrides it), e.g. `info` or `netpulse=debug`.
+    pub level: String,
+}
+
+impl Default for Logging {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// One `inventory:` entry: a device requests can name instead of passing connection_args.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct InventoryDevice {
+    /// Name requests use (`"device": "core-1"`).
+    pub name: String,
+    /// Host name or address to connect to.
+    pub host: String,
+    /// SSH port.
+    pub port: Option<u16>,
+    /// Platform (Netmiko name or alias).
+    pub device_type: String,
+    /// Site, for by-site rollouts.
+    pub site: Option<String>,
+    /// Free-form tags.
+    pub tags: Vec<String>,
+    /// Where the login secrets come from; never inline.
+    pub credential: Credential,
+}
+
+/// A reference to secrets kept outside the config file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Credential {
+    /// Login user name (not a secret).
+    pub username: String,
+    /// Environment variable holding the password.
+    pub password_env: Option<String>,
+    /// File holding the password (first line).
+    pub password_file: Option<String>,
+    /// File holding a PEM private key.
+    pub private_key_file: Option<String>,
+    /// Environment variable holding the enable secret.
+    pub secret_env: Option<String>,
+}

@@ -1,0 +1,270 @@
+//! Start-up wiring: config → store → SSH connector → job service → router. Shared by
+//! `netpulse serve`, `netpulse demo` and the integration tests, so all three run the same
+//! gateway.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+
+use crate::api::{self, AppState};
+use crate::cache::{Cache, Settings as CacheSettings};
+use crate::config::Config;
+use crate::config::watch::Live;
+use crate::jobs::{self, Jobs};
+use crate::metrics::Metrics;
+use crate::plugin::{self, Host, Limits};
+use crate::ssh::Connector;
+use crate::ssh::hostkeys::HostKeys;
+use crate::ssh::pool::{Pool, Settings as PoolSettings};
+use crate::store::{self, Store};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// The cache could not start.
+    #[error(transparent)]
+    Cache(#[from] crate::cache::Error),
+    /// The plugin host could not start.
+    #[error(transparent)]
+    Plugin(#[from] plugin::Error),
+    /// The plugin directory could not be watched.
+    #[error("{0}")]
+    Watch(String),
+    /// No API key and auth not explicitly disabled on loopback.
+    #[error(
+        "no API key configured: set server.api_keys or NETPULSE_API_KEYS (or, on a loopback listener only, server.insecure_no_auth: true)"
+    )]
+    NoApiKey,
+}
+
+/// A built gateway: the router and the services behind it.
+pub struct Gateway {
+    /// The HTTP app.
+    pub router: Router,
+    /// The job service (for shutdown).
+    pub jobs: Jobs,
+    /// The store (closed at shutdown).
+    pub store: Store,
+    /// The plugin host.
+    pub plugins: Arc<Host>,
+    /// Keeps the plugin directory watched while the gateway lives.
+    pub plugin_watch: plugin::watch::WatchGuard,
+    /// The SSH session pool.
+    pub pool: Pool,
+    /// Background tasks (pool reaper, reload applier, metrics sampler), aborted on drop.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The live config.
+    pub live: Live,
+    /// The metrics registry.
+    pub metrics: Metrics,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// How often gauges (pool, queue, workers) are sampled for metrics and alerts.
+const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the pool, queue and worker gauges into the metrics (also done when read, so a
+/// threshold just crossed shows at once).
+pub fn sample(metrics: &Metrics, jobs: &Jobs) {
+    let pool = jobs.deps().pool.stats();
+    metrics.pool_sessions(
+        pool.total as u64,
+        pool.active as u64,
+        pool.idle as u64,
+        pool.waiters as u64,
+    );
+    metrics.pool_utilization(pool.utilization);
+    metrics.queue_depth(jobs.queue_depth() as u64);
+    metrics.busy_workers(jobs.busy_workers() as u64);
+}
+
+/// Applies each published config to the subsystems that tune live: pool bounds and
+/// timeouts, plugin limits and template directories, API keys. Thresholds are read at
+/// evaluation time, so they need nothing here.
+async fn apply_reloads(live: Live, state: AppState, pool: Pool, host: Arc<Host>, base: PathBuf) {
+    let mut updates = live.subscribe();
+    while updates.changed().await.is_ok() {
+        let config = updates.borrow_and_update().clone();
+        pool.apply(pool_settings(&config));
+        let dirs = config
+            .parsing
+            .template_dirs
+            .iter()
+            .map(|d| base.join(d))
+            .collect();
+        if host.limits().update(
+            config.plugins.memory_limit_mb,
+            config.plugins.call_timeout_ms,
+            dirs,
+        ) {
+            host.reset_instances();
+        }
+        state.set_api_keys(config.effective_api_keys());
+        state
+            .jobs()
+            .deps()
+            .cache
+            .apply(&CacheSettings::from_config(&config.cache));
+        state
+            .jobs()
+            .resize(config.worker.pool_size, config.worker.queue_size);
+        tracing::info!("config reload applied");
+    }
+}
+
+/// How often idle sessions are reaped and nudged: often enough for second-scale
+/// `max_idle_time` and keepalive settings, rare enough to cost nothing.
+const REAP_EVERY: Duration = Duration::from_secs(1);
+
+/// Pool bounds from the config: `worker.max_connections` also caps sessions (design §6).
+pub fn pool_settings(config: &Config) -> PoolSettings {
+    let p = &config.connection_pool;
+    PoolSettings {
+        max_size: p.max_size.min(config.worker.max_connections).max(1),
+        min_size: p.min_size,
+        per_device: p.max_connections_per_device.max(1),
+        max_idle: Duration::from_secs(p.max_idle_time),
+        keepalive: Duration::from_secs(p.keepalive_interval.max(1)),
+        acquire_timeout: Duration::from_secs(p.connection_timeout),
+        adaptive: p.adaptive.enabled,
+        expand_above: p.adaptive.expand_above,
+        shrink_below: p.adaptive.shrink_below,
+    }
+}
+
+/// Builds the plugin host from `config` (bundled plugins loaded, nothing watched yet).
+pub fn plugin_host(config: &Config, base: &Path, metrics: Metrics) -> Result<Host, plugin::Error> {
+    let template_dirs = config
+        .parsing
+        .template_dirs
+        .iter()
+        .map(|d| base.join(d))
+        .collect();
+    let limits = Limits::new(
+        config.plugins.memory_limit_mb,
+        config.plugins.call_timeout_ms,
+        template_dirs,
+    );
+    let cache = base.join(&config.plugins.cache_dir);
+    Host::new(
+        limits,
+        base.join(&config.plugins.dir),
+        Some(&cache),
+        metrics,
+    )
+}
+
+/// Builds every service from `config` with no config-file watcher (demo, tests). `base` is
+/// the directory relative paths resolve against.
+pub async fn build(config: Config, base: &Path) -> Result<Gateway, Error> {
+    let metrics = Metrics::new();
+    let live = Live::new(
+        PathBuf::from("(built-in defaults)"),
+        config,
+        metrics.clone(),
+    );
+    start(live, metrics, base).await
+}
+
+/// Builds every service from a live config: subsystems follow its reloads.
+pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway, Error> {
+    let config = live.current();
+    if config.effective_api_keys().is_empty() && !config.server.insecure_no_auth {
+        return Err(Error::NoApiKey);
+    }
+    let store = Store::connect(&config.database).await?;
+    let failed = store
+        .fail_interrupted(&jobs::model::now(), "gateway restarted")
+        .await?;
+    if failed > 0 {
+        tracing::warn!(
+            jobs = failed,
+            "jobs left unfinished by a previous run marked failed"
+        );
+    }
+    let pool = &config.connection_pool;
+    let known_hosts = base.join(&config.ssh.known_hosts);
+    let connector = Connector::new(
+        HostKeys::new(known_hosts, config.ssh.host_key_policy),
+        Duration::from_secs(pool.connection_timeout),
+        Some((
+            Duration::from_secs(pool.keepalive_interval),
+            pool.keepalive_count,
+        )),
+    );
+    let host = Arc::new(plugin_host(&config, base, metrics.clone())?);
+    let plugin_watch = plugin::watch::watch(host.clone())
+        .await
+        .map_err(Error::Watch)?;
+    let vendors = Arc::new(jobs::PluginVendors::new(host.clone()));
+    let cache = Cache::new(
+        CacheSettings::from_config(&config.cache),
+        store.clone(),
+        "netpulse",
+    )
+    .await?;
+    let pool = Pool::new(pool_settings(&config));
+    let reaper = pool.spawn_reaper(REAP_EVERY);
+    let deps = jobs::Deps {
+        pool: pool.clone(),
+        connector: connector.clone(),
+        store: store.clone(),
+        profiles: vendors.clone(),
+        parsers: vendors,
+        metrics: metrics.clone(),
+        cache: cache.clone(),
+    };
+    let jobs = Jobs::start(
+        deps,
+        config.worker.pool_size,
+        config.worker.queue_size,
+        metrics.clone(),
+    );
+    let state = AppState::new(
+        live.clone(),
+        metrics.clone(),
+        jobs.clone(),
+        connector,
+        host.clone(),
+    );
+    let applier = tokio::spawn(apply_reloads(
+        live.clone(),
+        state.clone(),
+        pool.clone(),
+        host.clone(),
+        base.to_path_buf(),
+    ));
+    let sampler = {
+        let (metrics, jobs) = (metrics.clone(), jobs.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SAMPLE_EVERY);
+            loop {
+                tick.tick().await;
+                sample(&metrics, &jobs);
+            }
+        })
+    };
+    Ok(Gateway {
+        router: api::app(state),
+        jobs,
+        store,
+        plugins: host,
+        plugin_watch,
+        pool,
+        tasks: vec![reaper, applier, sampler],
+        live,
+        metrics,
+    })
+}

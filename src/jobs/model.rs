@@ -1,0 +1,186 @@
+//! The job as the API shows it (NetPulse/RQ shape) and as a worker receives it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ssh::{Secret, Target};
+use crate::store::JobRow;
+
+/// How commands reach the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    /// Interactive CLI session driven by the vendor profile (netmiko/cli).
+    Cli,
+    /// One SSH exec channel per command (paramiko/exec), for Linux hosts.
+    Exec,
+}
+
+/// What the job does on the device.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// Show commands, run in order; a failing one does not stop the rest.
+    Commands(Vec<String>),
+    /// Config lines pushed in config mode; the first error stops the push.
+    Config {
+        /// The lines.
+        lines: Vec<String>,
+        /// Save the configuration afterwards.
+        save: bool,
+    },
+}
+
+impl Work {
+    /// The lines, for the job record's `command` field.
+    pub fn lines(&self) -> &[String] {
+        match self {
+            Work::Commands(lines) | Work::Config { lines, .. } => lines,
+        }
+    }
+
+    /// `command` or `config`, as stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Work::Commands(_) => "command",
+            Work::Config { .. } => "config",
+        }
+    }
+}
+
+/// A validated request, ready for a worker. Holds secrets, so it lives only in memory.
+#[derive(Debug, Clone)]
+pub struct JobSpec {
+    /// Where and how to log in.
+    pub target: Target,
+    /// Canonical platform.
+    pub device_type: String,
+    /// CLI or exec.
+    pub driver: Driver,
+    /// The commands or config.
+    pub work: Work,
+    /// Enable secret; `None` means never send `enable`.
+    pub secret: Option<Secret>,
+    /// Parser to apply (`auto` or a plugin name); `None` leaves `parsed` null.
+    pub parsing: Option<String>,
+    /// Queue name reported on the job.
+    pub queue: String,
+    /// Limit on the whole job once started.
+    pub execution_timeout: Duration,
+    /// How long the job may wait in the queue.
+    pub ttl: Option<Duration>,
+    /// The request with secrets removed, stored with the job.
+    pub redacted_request: Value,
+    /// Cache control for show commands (never used for config).
+    pub cache: CacheRequest,
+}
+
+/// A request's `cache` field, resolved.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CacheRequest {
+    /// Look results up and store them. Opt-in per request: a network engineer asking a
+    /// device expects the device's answer unless they chose otherwise.
+    pub enabled: bool,
+    /// A shorter TTL for what this request stores.
+    pub ttl: Option<Duration>,
+    /// Skip the lookup, run on the device, store the fresh result.
+    pub refresh: bool,
+}
+
+/// Job status words, as NetPulse and RQ spell them.
+pub mod status {
+    /// Accepted, waiting for a worker.
+    pub const QUEUED: &str = "queued";
+    /// A worker is running it.
+    pub const STARTED: &str = "started";
+    /// Every command succeeded.
+    pub const FINISHED: &str = "finished";
+    /// Something failed; `result.error` says what.
+    pub const FAILED: &str = "failed";
+    /// Canceled while queued.
+    pub const CANCELED: &str = "canceled";
+}
+
+/// The job as `GET /jobs/{id}` returns it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Job {
+    /// UUID.
+    pub id: String,
+    /// queued | started | finished | failed | canceled.
+    pub status: String,
+    /// Queue name.
+    pub queue: String,
+    /// Worker that ran it.
+    pub worker: Option<String>,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// RFC 3339 UTC.
+    pub started_at: Option<String>,
+    /// RFC 3339 UTC.
+    pub ended_at: Option<String>,
+    /// Seconds from start to end.
+    pub duration: Option<f64>,
+    /// Seconds from creation to start.
+    pub queue_time: Option<f64>,
+    /// The device host.
+    pub device_name: String,
+    /// The commands (or config lines).
+    pub command: Value,
+    /// The result once ended.
+    pub result: Option<Value>,
+}
+
+impl Job {
+    /// Builds the API view of a stored row.
+    pub fn from_row(row: &JobRow) -> Self {
+        let created = parse_time(&row.created_at);
+        let started = row.started_at.as_deref().and_then(parse_time);
+        let ended = row.ended_at.as_deref().and_then(parse_time);
+        let seconds = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| match (a, b) {
+            (Some(a), Some(b)) => Some((b - a).num_microseconds().unwrap_or(0) as f64 / 1e6),
+            _ => None,
+        };
+        Self {
+            id: row.id.clone(),
+            status: row.status.clone(),
+            queue: row.queue.clone(),
+            worker: row.worker.clone(),
+            created_at: row.created_at.clone(),
+            started_at: row.started_at.clone(),
+            ended_at: row.ended_at.clone(),
+            duration: seconds(started, ended),
+            queue_time: seconds(created, started),
+            device_name: row.host.clone(),
+            command: serde_json::from_str(&row.command).unwrap_or(Value::Null),
+            result: row
+                .result
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok()),
+        }
+    }
+
+    /// Whether the job has reached an end state.
+    pub fn is_done(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            status::FINISHED | status::FAILED | status::CANCELED
+        )
+    }
+}
+
+/// Now, formatted as stored (RFC 3339, microseconds, `Z`): sorts lexicographically.
+pub fn now() -> String {
+    format_time(Utc::now())
+}
+
+/// Formats a time as stored.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}

@@ -1,0 +1,194 @@
+//! Raw terminal bytes → the text a person would see, then → the command's own output.
+//!
+//! Devices draw on a terminal: they erase pager prompts with backspaces, carriage returns
+//! or ANSI cursor moves, and wrap everything in CRLF. Rendering each line the way a
+//! terminal would (cursor, overwrite) handles every vendor's erase style with one rule.
+
+/// Renders terminal bytes into lines: CR returns the cursor, BS and `ESC[nD` move it left,
+/// `ESC[K` erases to the end of line, other escape sequences are dropped, NUL is ignored.
+pub fn render(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line: Vec<char> = Vec::new();
+    let mut cursor = 0usize;
+    let mut overwritten = false;
+    let mut chars = text.chars().peekable();
+    let finish = |line: &mut Vec<char>, overwritten: bool| {
+        let mut s: String = line.drain(..).collect();
+        if overwritten {
+            s.truncate(s.trim_end().len());
+        }
+        s
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => {
+                lines.push(finish(&mut line, overwritten));
+                cursor = 0;
+                overwritten = false;
+            }
+            '\r' => {
+                cursor = 0;
+                // A CR right before LF is just a line ending, not an overwrite.
+                if chars.peek().is_some_and(|n| *n != '\n' && *n != '\r') {
+                    overwritten = true;
+                }
+            }
+            '\u{8}' => {
+                cursor = cursor.saturating_sub(1);
+                overwritten = true;
+            }
+            '\0' | '\u{7}' => {}
+            '\u{1b}' => {
+                let (n, cmd) = escape(&mut chars);
+                match cmd {
+                    Some('D') => {
+                        cursor = cursor.saturating_sub(n.max(1));
+                        overwritten = true;
+                    }
+                    Some('C') => cursor += n.max(1),
+                    Some('K') => {
+                        line.truncate(cursor.min(line.len()));
+                        overwritten = true;
+                    }
+                    _ => {}
+                }
+            }
+            c => {
+                while line.len() < cursor {
+                    line.push(' ');
+                }
+                if cursor < line.len() {
+                    line[cursor] = c;
+                } else {
+                    line.push(c);
+                }
+                cursor += 1;
+            }
+        }
+    }
+    lines.push(finish(&mut line, overwritten));
+    lines
+}
+
+/// Consumes one escape sequence after ESC; returns its numeric argument and final byte for
+/// CSI sequences (`ESC [ n X`), `None` for anything else.
+fn escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> (usize, Option<char>) {
+    match chars.next() {
+        Some('[') => {
+            let mut n = 0usize;
+            for c in chars.by_ref() {
+                if let Some(d) = c.to_digit(10) {
+                    n = n.saturating_mul(10).saturating_add(d as usize);
+                } else if c == ';' || c == '?' {
+                    continue;
+                } else {
+                    return (n, Some(c));
+                }
+            }
+            (n, None)
+        }
+        // Charset selection (`ESC ( B`) carries one more byte.
+        Some('(') | Some(')') => {
+            chars.next();
+            (0, None)
+        }
+        _ => (0, None),
+    }
+}
+
+/// The last line of `text` as a terminal shows it: where prompts and pagers are looked for.
+pub fn last_line(text: &str) -> String {
+    let start = text.rfind('\n').map_or(0, |i| i + 1);
+    render(&text[start..]).pop().unwrap_or_default()
+}
+
+/// Extracts a command's output from what the device sent after the command was typed:
+/// drops the echo, the closing prompt and leading noise lines, keeps everything else.
+pub fn command_output(
+    raw: &str,
+    command: &str,
+    prompt: &regex::Regex,
+    noise: &[regex::Regex],
+) -> String {
+    let mut lines = render(raw);
+    // The closing prompt is the last line; devices may put `{master:0}` or a blank line above it.
+    if lines.last().is_some_and(|l| prompt.is_match(l)) {
+        lines.pop();
+    }
+    // Echo: the first non-empty line, when it is the command (devices may add a trailing
+    // space or re-echo it after a prompt, so compare the tail).
+    let wanted = command.trim();
+    if let Some(pos) = lines.iter().position(|l| !l.trim().is_empty())
+        && pos <= 1
+        && !wanted.is_empty()
+        && lines[pos].trim_end().ends_with(wanted)
+    {
+        lines.drain(..=pos);
+    }
+    // Noise (XR's timestamp) only ever precedes the output.
+    while let Some(first) = lines.iter().position(|l| !l.trim().is_empty()) {
+        if first <= 1 && noise.iter().any(|re| re.is_match(&lines[first])) {
+            lines.drain(..=first);
+        } else {
+            break;
+        }
+    }
+    while lines.last().is_some_and(|l| {
+        let t = l.trim();
+        t.is_empty() || (t.starts_with('{') && t.ends_with('}'))
+    }) {
+        lines.pop();
+    }
+    while lines.first().is_some_and(|l| l.trim().is_empty()) {
+        lines.remove(0);
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+
+    #[test]
+    fn crlf_and_ansi_removed() {
+        assert_eq!(render("a\r\nb\x1b[7m--\x1b[27m\r\n"), vec!["a", "b--", ""]);
+    }
+
+    #[test]
+    fn backspace_erase_of_pager() {
+        let lines = render(
+            " --More-- \u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}          \u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}Gi0/2 up",
+        );
+        assert_eq!(lines, vec!["Gi0/2 up"]);
+    }
+
+    #[test]
+    fn carriage_return_overwrite() {
+        assert_eq!(
+            render("---(more)---\r            \rge-0/0/1"),
+            vec!["ge-0/0/1"]
+        );
+        assert_eq!(
+            render("  ---- More ----\x1b[16D                \x1b[16DGE0/0/1"),
+            vec!["GE0/0/1"]
+        );
+    }
+
+    #[test]
+    fn echo_prompt_and_noise_stripped() {
+        let prompt = Regex::new(r"^\S+[>#]\s?$").expect("valid");
+        let noise = [Regex::new(r"^\w{3} \w{3} +\d+ [\d:.]+ \w+$").expect("valid")];
+        let raw = "show version\r\r\nWed Mar 14 12:31:28.607 UTC\r\nCisco IOS XR Software\r\n\r\nRP/0/CPU0:r1#";
+        assert_eq!(
+            command_output(raw, "show version", &prompt, &noise),
+            "Cisco IOS XR Software"
+        );
+    }
+
+    #[test]
+    fn last_line_renders() {
+        assert_eq!(last_line("x\r\nR1#"), "R1#");
+        assert_eq!(last_line("x\r\n\x1b[7m--More--\x1b[27m"), "--More--");
+    }
+}

@@ -1,0 +1,178 @@
+//! The `netpulse` binary as an operator runs it: `check-config`, and `lab` + `serve` as two
+//! processes with debug logging, whose logs and database must never contain a secret.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_netpulse");
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn check_config_reports_every_error_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "connection_pool:\n  min_size: 10\n  max_size: 5\n  bogus_key: 1\nworker:\n  queue_size: 0\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["check-config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 4: connection_pool.bogus_key: unknown key"),
+        "{err}"
+    );
+    let good = Command::new(BIN)
+        .args(["check-config", "config/netpulse.yaml"])
+        .output()
+        .unwrap();
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+}
+
+#[test]
+fn secrets_never_reach_logs_or_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab_port = free_port();
+    let http_port = free_port();
+    let mut lab = Killed(
+        Command::new(BIN)
+            .args([
+                "lab",
+                "--devices",
+                "1",
+                "--base-port",
+                &lab_port.to_string(),
+                "--password",
+                "Lab-Pw-9931!",
+                "--enable-secret",
+                "En-Secret-4417!",
+                "--state-dir",
+            ])
+            .arg(dir.path().join("lab"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut ready = String::new();
+    BufReader::new(lab.0.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert!(ready.starts_with("ready"), "{ready}");
+
+    let config = dir.path().join("netpulse.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "server: {{ listen: \"127.0.0.1:{http_port}\", api_keys: [\"binary-test-key-0123456789\"] }}\n\
+             database: {{ url: \"sqlite://{db}\" }}\n\
+             ssh: {{ known_hosts: \"{kh}\", host_key_policy: accept-new }}\n\
+             plugins: {{ dir: \"{plugins}\", cache_dir: \"{cache}\" }}\n\
+             logging: {{ level: \"debug\" }}\n",
+            db = dir.path().join("jobs.db").display(),
+            kh = dir.path().join("known_hosts").display(),
+            plugins = dir.path().join("plugins").display(),
+            cache = std::env::temp_dir().join("netpulse-test-wasm-cache").display(),
+        ),
+    )
+    .unwrap();
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    let serve = Killed(
+        Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{http_port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http(&format!("{base}/health"), None).is_err() {
+        assert!(Instant::now() < deadline, "serve did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for (password, secret) in [
+        ("Lab-Pw-9931!", "En-Secret-4417!"),
+        ("Wrong-Pw-5120!", "Wrong-En-8812!"),
+    ] {
+        let body = format!(
+            r#"{{"connection_args": {{"device_type": "cisco_ios", "host": "127.0.0.1", "port": {lab_port}, "username": "admin", "password": "{password}", "secret": "{secret}"}}, "command": "show version"}}"#
+        );
+        let answer = http(&format!("{base}/device/exec?wait=30"), Some(&body)).unwrap();
+        assert!(answer.contains("\"status\""), "{answer}");
+        assert!(
+            !answer.contains(password) && !answer.contains(secret),
+            "{answer}"
+        );
+    }
+    drop(serve);
+    let mut seen =
+        String::from_utf8_lossy(&std::fs::read(dir.path().join("serve.log")).unwrap()).into_owned();
+    assert!(
+        seen.contains("netpulse listening"),
+        "the log was captured: {seen}"
+    );
+    for suffix in ["", "-wal"] {
+        if let Ok(bytes) =
+            std::fs::read(format!("{}{suffix}", dir.path().join("jobs.db").display()))
+        {
+            seen.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    for secret in [
+        "Lab-Pw-9931!",
+        "En-Secret-4417!",
+        "Wrong-Pw-5120!",
+        "Wrong-En-8812!",
+    ] {
+        assert!(
+            !seen.contains(secret),
+            "{secret} leaked into the log or the database"
+        );
+    }
+}
+
+/// A minimal HTTP/1.1 client over a TcpStream, so the test needs no HTTP client crate.
+fn http(url: &str, body: Option<&str>) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (addr, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let request = match body {
+        Some(body) => format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nX-API-KEY: binary-test-key-0123456789\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+        None => format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    };
+    stream.write_all(request.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response)
+}

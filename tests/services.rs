@@ -1,0 +1,158 @@
+//! Tests against outside services started by `.ci/run`: OpenSSH sshd (the exec driver against
+//! a real SSH server, not our lab) and PostgreSQL (the store on the second backend). They
+//! read the service address from env vars and fail loudly when one is missing.
+#![cfg(feature = "services")]
+#![allow(missing_docs, clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+fn required(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the services tests through .ci/run, which starts the service")
+    })
+}
+
+/// A fresh schema per test on the `test` database, so runs never see each other's rows.
+async fn postgres_url() -> String {
+    let base = required("NETPULSE_TEST_POSTGRES");
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&base)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-c%20search_path%3D{schema}")
+}
+
+#[tokio::test]
+async fn exec_driver_against_openssh() {
+    let addr = required("NETPULSE_TEST_SSHD");
+    let user = required("NETPULSE_TEST_SSHD_USER");
+    let key = std::fs::read_to_string(required("NETPULSE_TEST_SSHD_KEY")).unwrap();
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let h = harness(&["linux"]).await;
+    let body = json!({
+        "driver": "paramiko",
+        "connection_args": {"device_type": "linux", "host": host, "port": port.parse::<u16>().unwrap(),
+                            "username": user, "private_key": key},
+        "command": ["echo netpulse-over-openssh", "sh -c 'echo oops >&2; exit 3'"],
+    });
+    let (status, job) = call(&h.router(), "POST", "/device/exec?wait=30", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let retval = job["result"]["retval"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{job}"));
+    assert_eq!(
+        retval[0]["stdout"].as_str().unwrap().trim(),
+        "netpulse-over-openssh",
+        "{job}"
+    );
+    assert_eq!(retval[0]["exit_status"], 0);
+    assert_eq!(retval[1]["exit_status"], 3);
+    assert_eq!(retval[1]["stderr"].as_str().unwrap().trim(), "oops");
+    assert_eq!(job["status"], "failed");
+    assert!(
+        !job.to_string().contains("PRIVATE KEY"),
+        "the key must never be echoed back"
+    );
+}
+
+#[tokio::test]
+async fn jobs_are_stored_in_postgresql() {
+    let url = postgres_url().await;
+    let h = harness_with(&["cisco_ios"], |c| c.database.url = url.clone()).await;
+    let (host, port) = h.device("cisco_ios");
+    let (status, job) = call(
+        &h.router(),
+        "POST",
+        "/device/exec?wait=30",
+        Some(exec_body(
+            "cisco_ios",
+            &host,
+            port,
+            json!(["show version", "show bogus"]),
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(job["status"], "failed", "{job}");
+    let id = job["id"].as_str().unwrap();
+    let (_, stored) = call(&h.router(), "GET", &format!("/jobs/{id}"), None).await;
+    assert_eq!(stored["result"]["retval"][0]["exit_status"], 0);
+    assert_eq!(stored["result"]["retval"][1]["exit_status"], 1);
+    let (_, headers, list) = call_raw(
+        &h.router(),
+        "GET",
+        &format!("/jobs?status=failed&host={host}"),
+        None,
+        Some(KEY),
+    )
+    .await;
+    assert_eq!(headers["x-total-count"], "1");
+    assert_eq!(list[0]["id"], id);
+}
+
+#[tokio::test]
+async fn store_roundtrip_and_cancel_on_postgresql() {
+    use netpulse::store::{CancelOutcome, JobFilter, JobRow, Store};
+    let url = postgres_url().await;
+    let mut db = netpulse::config::Database::default();
+    db.url = url;
+    let store = Store::connect(&db).await.unwrap();
+    let row = JobRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        status: "queued".into(),
+        queue: "fifo".into(),
+        worker: None,
+        created_at: netpulse::jobs::model::now(),
+        started_at: None,
+        ended_at: None,
+        host: "r1".into(),
+        port: 22,
+        device_type: "cisco_ios".into(),
+        kind: "command".into(),
+        command: "[\"show version\"]".into(),
+        request: "{}".into(),
+        result: None,
+        error_type: None,
+        error_message: None,
+        batch_id: None,
+        expires_at: None,
+    };
+    store.insert_job(&row).await.unwrap();
+    assert_eq!(store.get_job(&row.id).await.unwrap().unwrap(), row);
+    assert_eq!(
+        store
+            .cancel_job(&row.id, &netpulse::jobs::model::now())
+            .await
+            .unwrap(),
+        CancelOutcome::Canceled
+    );
+    assert_eq!(
+        store
+            .cancel_job(&row.id, &netpulse::jobs::model::now())
+            .await
+            .unwrap(),
+        CancelOutcome::NotQueued("canceled".into())
+    );
+    let (rows, total) = store
+        .list_jobs(&JobFilter {
+            status: Some("canceled".into()),
+            limit: 10,
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((rows.len(), total), (1, 1));
+    // Migrations are idempotent: a second connect (a second node) applies nothing twice.
+    Store::connect(&db).await.unwrap();
+}
