@@ -105,8 +105,10 @@ async fn jobs_are_stored_in_postgresql() {
 async fn store_roundtrip_and_cancel_on_postgresql() {
     use netpulse::store::{CancelOutcome, JobFilter, JobRow, Store};
     let url = postgres_url().await;
-    let mut db = netpulse::config::Database::default();
-    db.url = url;
+    let db = netpulse::config::Database {
+        url,
+        ..netpulse::config::Database::default()
+    };
     let store = Store::connect(&db).await.unwrap();
     let row = JobRow {
         id: uuid::Uuid::new_v4().to_string(),

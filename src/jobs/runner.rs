@@ -119,7 +119,7 @@ async fn execute(
     };
     let mut lease = deps.pool.acquire(&key, connect).await?;
     facts.reused = lease.reused;
-    facts.connect_ms = (!lease.reused).then(|| lease.connect_time.as_secs_f64() * 1000.0);
+    facts.connect_ms = (!lease.reused).then_some(lease.connect_time.as_secs_f64() * 1000.0);
     if !lease.reused {
         deps.metrics
             .connect_latency(lease.connect_time.as_secs_f64());

@@ -159,6 +159,7 @@ pub fn judge(wave: u32, succeeded: u32, failed: u32, params: &Params, is_canary:
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
