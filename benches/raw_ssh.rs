@@ -110,6 +110,8 @@ async fn main() {
     let mode = arg("--mode").unwrap_or_else(|| "warm".into());
     let seconds: f64 = arg("--seconds").map_or(5.0, |s| s.parse().unwrap());
     let per_device: usize = arg("--sessions-per-device").map_or(1, |s| s.parse().unwrap());
+    // With --count, each session runs exactly that many commands (sequential mode).
+    let count: Option<usize> = arg("--count").map(|s| s.parse().unwrap());
     let stop = Instant::now() + Duration::from_secs_f64(seconds);
     let mut tasks = Vec::new();
     for target in targets
@@ -117,15 +119,14 @@ async fn main() {
         .flat_map(|t| std::iter::repeat_n(t.clone(), per_device))
     {
         let mode = mode.clone();
+        let count = count;
         tasks.push(tokio::spawn(async move {
             let mut samples = Vec::new();
             if mode == "warm" {
                 let Some(mut shell) = open(&target).await else {
                     return samples;
                 };
-                let start = Instant::now() + Duration::from_millis(0);
-                let _ = start;
-                while Instant::now() < stop {
+                while count.map_or(Instant::now() < stop, |c| samples.len() < c) {
                     let t = Instant::now();
                     if command(&mut shell).await.is_none() {
                         break;
@@ -133,7 +134,7 @@ async fn main() {
                     samples.push(t.elapsed());
                 }
             } else {
-                while Instant::now() < stop {
+                while count.map_or(Instant::now() < stop, |c| samples.len() < c) {
                     let t = Instant::now();
                     let Some(mut shell) = open(&target).await else {
                         break;
@@ -152,7 +153,10 @@ async fn main() {
     for t in tasks {
         all.extend(t.await.unwrap());
     }
-    let elapsed = began.elapsed().as_secs_f64().max(seconds);
+    let elapsed = match count {
+        Some(_) => began.elapsed().as_secs_f64(),
+        None => began.elapsed().as_secs_f64().max(seconds),
+    };
     all.sort();
     let pct = |p: f64| {
         if all.is_empty() {

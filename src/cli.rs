@@ -170,6 +170,9 @@ pub enum Engine {
     Bundled,
 }
 
+/// Memory cap for plugins during `plugin conformance` (see there).
+const CONFORMANCE_MEMORY_MB: u64 = 1024;
+
 /// `netpulse plugin list`: loaded plugins, one per line.
 pub fn plugin_list(config: &Config, base: &Path) -> anyhow::Result<()> {
     let host = gateway::plugin_host(config, base, crate::metrics::Metrics::new())?;
@@ -224,8 +227,12 @@ pub fn plugin_conformance(
     bench: Option<usize>,
 ) -> anyhow::Result<bool> {
     use crate::plugin::conformance::{Corpus, Filter};
-    let corpus = Corpus::load(corpus_dir)?;
+    let mut corpus = Corpus::load(corpus_dir)?;
     let mut config = Config::default();
+    // An offline tool over a whole template library: a warm TextFSM instance keeps every
+    // template it compiled, which outgrows the gateway's per-request default.
+    config.plugins.memory_limit_mb = CONFORMANCE_MEMORY_MB;
+    config.plugins.call_timeout_ms = 10_000;
     if engine == Engine::Textfsm {
         config.parsing.template_dirs = vec![corpus_dir.join("templates").display().to_string()];
     }
@@ -234,19 +241,16 @@ pub fn plugin_conformance(
     config.plugins.dir = scratch.display().to_string();
     let base = std::env::current_dir().context("read the current directory")?;
     let host = gateway::plugin_host(&config, &base, crate::metrics::Metrics::new())?;
-    let mut filter = Filter::default();
+    let filter = Filter::default();
     if engine == Engine::Bundled && only_bundled {
+        // Only (platform, command) pairs a bundled vendor claims: `display interface` is a
+        // Huawei parser, not an HP Comware one; `show interface brief` is NX-OS's, not XR's.
         let snapshot = host.snapshot();
-        let mut commands: Vec<String> = Vec::new();
-        for p in snapshot
-            .all()
-            .filter(|p| p.kind() == crate::plugin::Kind::Vendor)
-        {
-            commands.extend(p.info.commands.iter().cloned());
-        }
-        commands.sort();
-        commands.dedup();
-        filter.commands = commands;
+        corpus.cases.retain(|case| {
+            config::platform::canonical(&case.platform)
+                .and_then(|canonical| snapshot.vendor_for(canonical))
+                .is_some_and(|vendor| vendor.info.commands.iter().any(|c| c == &case.command))
+        });
     }
     let parser = match engine {
         Engine::Textfsm => crate::plugin::calls::TEXTFSM,
