@@ -119,7 +119,6 @@ async fn main() {
         .flat_map(|t| std::iter::repeat_n(t.clone(), per_device))
     {
         let mode = mode.clone();
-        let count = count;
         tasks.push(tokio::spawn(async move {
             let mut samples = Vec::new();
             if mode == "warm" {
