@@ -158,6 +158,7 @@ pub fn plugin_host(config: &Config, base: &Path, metrics: Metrics) -> Result<Hos
         template_dirs,
     );
     let cache = base.join(&config.plugins.cache_dir);
+    tracing::info!(cache = %cache.display(), "loading bundled plugins (the first start compiles them, later starts load the cached artifacts)");
     Host::new(
         limits,
         base.join(&config.plugins.dir),

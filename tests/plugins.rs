@@ -290,3 +290,91 @@ async fn replacing_plugins_under_load_fails_no_request() {
         "{failed} requests failed during 20 swaps ({ok} succeeded)"
     );
 }
+
+#[tokio::test]
+async fn all_six_platforms_run_end_to_end_with_parsing_auto() {
+    let vendors = [
+        "cisco_ios",
+        "cisco_nxos",
+        "cisco_xr",
+        "arista_eos",
+        "juniper_junos",
+        "huawei",
+    ];
+    let h = harness(&vendors).await;
+    for vendor in vendors {
+        let (host, port) = h.device(vendor);
+        let command = if vendor == "huawei" {
+            "display version"
+        } else {
+            "show version"
+        };
+        let mut body = exec_body(vendor, &host, port, json!([command, "bogus-command-xyz"]));
+        body["parsing"] = json!({"name": "auto"});
+        let (status, job) = call(&h.router(), "POST", "/device/exec?wait=30", Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let retval = job["result"]["retval"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{vendor}: {job}"));
+        assert_eq!(retval[0]["exit_status"], 0, "{vendor}: {job}");
+        let parsed = retval[0]["parsed"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{vendor} not parsed: {job}"));
+        assert!(!parsed.is_empty(), "{vendor}: {job}");
+        assert_eq!(
+            retval[1]["exit_status"], 1,
+            "{vendor}: the device's error is detected: {job}"
+        );
+        assert!(
+            !retval[1]["stderr"].as_str().unwrap().is_empty(),
+            "{vendor}: {job}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn commit_platforms_push_config_through_their_profiles() {
+    let h = harness(&["juniper_junos", "cisco_xr", "huawei"]).await;
+    let cases = [
+        (
+            "juniper_junos",
+            vec!["set interfaces ge-0/0/1 description pushed-by-netpulse"],
+            "show configuration",
+        ),
+        (
+            "cisco_xr",
+            vec![
+                "interface GigabitEthernet0/0/0/1",
+                "description pushed-by-netpulse",
+            ],
+            "show running-config",
+        ),
+        (
+            "huawei",
+            vec![
+                "interface GigabitEthernet0/0/1",
+                "description pushed-by-netpulse",
+            ],
+            "display current-configuration",
+        ),
+    ];
+    for (vendor, config, show) in cases {
+        let (host, port) = h.device(vendor);
+        let mut body = exec_body(vendor, &host, port, json!("x"));
+        body.as_object_mut().unwrap().remove("command");
+        body["config"] = json!(config);
+        let (_, job) = call(&h.router(), "POST", "/device/exec?wait=30", Some(body)).await;
+        assert_eq!(job["status"], "finished", "{vendor}: {job}");
+        let (_, job) = call(
+            &h.router(),
+            "POST",
+            "/device/exec?wait=30",
+            Some(exec_body(vendor, &host, port, json!(show))),
+        )
+        .await;
+        let stdout = job["result"]["retval"][0]["stdout"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(stdout.contains("pushed-by-netpulse"), "{vendor}: {job}");
+    }
+}
