@@ -159,6 +159,10 @@ fn secrets_never_reach_logs_or_database() {
 
 /// A minimal HTTP/1.1 client over a TcpStream, so the test needs no HTTP client crate.
 fn http(url: &str, body: Option<&str>) -> std::io::Result<String> {
+    http_with_key(url, body, "binary-test-key-0123456789")
+}
+
+fn http_with_key(url: &str, body: Option<&str>, key: &str) -> std::io::Result<String> {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
     let (addr, path) = rest.split_at(rest.find('/').unwrap());
@@ -166,13 +170,88 @@ fn http(url: &str, body: Option<&str>) -> std::io::Result<String> {
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let request = match body {
         Some(body) => format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nX-API-KEY: binary-test-key-0123456789\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nX-API-KEY: {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         ),
-        None => format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        None => format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nX-API-KEY: {key}\r\nConnection: close\r\n\r\n"),
     };
     stream.write_all(request.as_bytes())?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     Ok(response)
+}
+
+/// Waits up to 10 s for `check` to hold, polling.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn config_edits_apply_live_under_a_running_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let http_port = free_port();
+    let config = dir.path().join("netpulse.yaml");
+    let write = |key: &str, extra: &str| {
+        let text = format!(
+            "server: {{ listen: \"127.0.0.1:{http_port}\", api_keys: [\"{key}\"] }}\n\
+             database: {{ url: \"sqlite://{db}\" }}\n\
+             plugins: {{ dir: \"{plugins}\", cache_dir: \"{cache}\" }}\n{extra}",
+            db = dir.path().join("jobs.db").display(),
+            plugins = dir.path().join("plugins").display(),
+            cache = std::env::temp_dir().join("netpulse-test-wasm-cache").display(),
+        );
+        // Editors save by writing a temp file and renaming it over the original.
+        let tmp = dir.path().join(".netpulse.yaml.swp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, &config).unwrap();
+    };
+    let first = "live-key-one-0123456789";
+    let second = "live-key-two-0123456789";
+    write(first, "");
+    let _serve = Killed(
+        Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{http_port}");
+    eventually("serve to start", || http(&format!("{base}/health"), None).is_ok());
+    let ok = |key: &str| {
+        http_with_key(&format!("{base}/jobs"), None, key).is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
+    };
+    assert!(ok(first));
+
+    // API keys and pool bounds apply live.
+    write(second, "connection_pool: { max_size: 7, min_size: 1, max_connections_per_device: 2 }\n");
+    eventually("the new API key", || ok(second) && !ok(first));
+    let status = http_with_key(&format!("{base}/config"), None, second).unwrap();
+    assert!(status.contains("\"max_size\":7"), "{status}");
+    assert!(!status.contains(second), "API keys are redacted: {status}");
+
+    // An invalid edit changes nothing and is reported with its line.
+    write(second, "connection_pool: { max_size: 7, bogus_key: 1 }\n");
+    eventually("the refusal", || {
+        http_with_key(&format!("{base}/config"), None, second).is_ok_and(|s| s.contains("\"invalid\""))
+    });
+    let status = http_with_key(&format!("{base}/config"), None, second).unwrap();
+    assert!(status.contains("bogus_key") && status.contains("\"line\":4"), "{status}");
+    assert!(ok(second), "the old config keeps serving");
+
+    // server.listen needs a restart: reported as pending, never half-applied.
+    let other = free_port();
+    let text = std::fs::read_to_string(&config).unwrap().replace(&http_port.to_string(), &other.to_string());
+    let text = text.replace("bogus_key: 1", "min_size: 1");
+    std::fs::write(dir.path().join(".swap"), text).unwrap();
+    std::fs::rename(dir.path().join(".swap"), &config).unwrap();
+    eventually("the pending restart", || {
+        http_with_key(&format!("{base}/config"), None, second).is_ok_and(|s| s.contains("pending_restart\":[\"server.listen\"]"))
+    });
+    assert!(ok(second), "still listening on the old address");
 }
