@@ -173,7 +173,9 @@ fn http_with_key(url: &str, body: Option<&str>, key: &str) -> std::io::Result<St
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\nX-API-KEY: {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         ),
-        None => format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nX-API-KEY: {key}\r\nConnection: close\r\n\r\n"),
+        None => format!(
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nX-API-KEY: {key}\r\nConnection: close\r\n\r\n"
+        ),
     };
     stream.write_all(request.as_bytes())?;
     let mut response = String::new();
@@ -202,7 +204,9 @@ fn config_edits_apply_live_under_a_running_binary() {
              plugins: {{ dir: \"{plugins}\", cache_dir: \"{cache}\" }}\n{extra}",
             db = dir.path().join("jobs.db").display(),
             plugins = dir.path().join("plugins").display(),
-            cache = std::env::temp_dir().join("netpulse-test-wasm-cache").display(),
+            cache = std::env::temp_dir()
+                .join("netpulse-test-wasm-cache")
+                .display(),
         );
         // Editors save by writing a temp file and renaming it over the original.
         let tmp = dir.path().join(".netpulse.yaml.swp");
@@ -222,14 +226,20 @@ fn config_edits_apply_live_under_a_running_binary() {
             .unwrap(),
     );
     let base = format!("http://127.0.0.1:{http_port}");
-    eventually("serve to start", || http(&format!("{base}/health"), None).is_ok());
+    eventually("serve to start", || {
+        http(&format!("{base}/health"), None).is_ok()
+    });
     let ok = |key: &str| {
-        http_with_key(&format!("{base}/jobs"), None, key).is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
+        http_with_key(&format!("{base}/jobs"), None, key)
+            .is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
     };
     assert!(ok(first));
 
     // API keys and pool bounds apply live.
-    write(second, "connection_pool: { max_size: 7, min_size: 1, max_connections_per_device: 2 }\n");
+    write(
+        second,
+        "connection_pool: { max_size: 7, min_size: 1, max_connections_per_device: 2 }\n",
+    );
     eventually("the new API key", || ok(second) && !ok(first));
     let status = http_with_key(&format!("{base}/config"), None, second).unwrap();
     assert!(status.contains("\"max_size\":7"), "{status}");
@@ -238,20 +248,27 @@ fn config_edits_apply_live_under_a_running_binary() {
     // An invalid edit changes nothing and is reported with its line.
     write(second, "connection_pool: { max_size: 7, bogus_key: 1 }\n");
     eventually("the refusal", || {
-        http_with_key(&format!("{base}/config"), None, second).is_ok_and(|s| s.contains("\"invalid\""))
+        http_with_key(&format!("{base}/config"), None, second)
+            .is_ok_and(|s| s.contains("\"invalid\""))
     });
     let status = http_with_key(&format!("{base}/config"), None, second).unwrap();
-    assert!(status.contains("bogus_key") && status.contains("\"line\":4"), "{status}");
+    assert!(
+        status.contains("bogus_key") && status.contains("\"line\":4"),
+        "{status}"
+    );
     assert!(ok(second), "the old config keeps serving");
 
     // server.listen needs a restart: reported as pending, never half-applied.
     let other = free_port();
-    let text = std::fs::read_to_string(&config).unwrap().replace(&http_port.to_string(), &other.to_string());
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&http_port.to_string(), &other.to_string());
     let text = text.replace("bogus_key: 1", "min_size: 1");
     std::fs::write(dir.path().join(".swap"), text).unwrap();
     std::fs::rename(dir.path().join(".swap"), &config).unwrap();
     eventually("the pending restart", || {
-        http_with_key(&format!("{base}/config"), None, second).is_ok_and(|s| s.contains("pending_restart\":[\"server.listen\"]"))
+        http_with_key(&format!("{base}/config"), None, second)
+            .is_ok_and(|s| s.contains("pending_restart\":[\"server.listen\"]"))
     });
     assert!(ok(second), "still listening on the old address");
 }

@@ -245,3 +245,58 @@ async fn changed_host_key_is_refused() {
     let message = job["result"]["error"]["message"].as_str().unwrap();
     assert!(message.contains("host key"), "{message}");
 }
+
+#[tokio::test]
+async fn pinned_jobs_run_in_order_on_one_session() {
+    let h = harness_with(&["cisco_ios"], |c| {
+        c.worker.pool_size = 4;
+        c.connection_pool.max_connections_per_device = 4;
+    })
+    .await;
+    let (host, port) = h.device("cisco_ios");
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let mut body = exec_body(
+            "cisco_ios",
+            &host,
+            port,
+            json!(format!("lab sleep {}", 40 - i * 5)),
+        );
+        body["queue_strategy"] = json!("pinned");
+        let (status, job) = call(&h.router(), "POST", "/device/exec", Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(job["queue"], "pinned");
+        ids.push(job["id"].as_str().unwrap().to_string());
+    }
+    let mut jobs = Vec::new();
+    for id in &ids {
+        let (_, job) = call(&h.router(), "GET", &format!("/jobs/{id}"), None).await;
+        let (_, job) = if job["status"] == "finished" {
+            (StatusCode::OK, job)
+        } else {
+            // Wait for it through ?wait on a fresh exec is not possible; poll.
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            loop {
+                let (s, j) = call(&h.router(), "GET", &format!("/jobs/{id}"), None).await;
+                if j["status"] == "finished" || std::time::Instant::now() > deadline {
+                    break (s, j);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        assert_eq!(job["status"], "finished", "{job}");
+        jobs.push(job);
+    }
+    for pair in jobs.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!(
+            a["ended_at"].as_str().unwrap() <= b["started_at"].as_str().unwrap(),
+            "pinned jobs overlapped or ran out of order: {a} / {b}"
+        );
+    }
+    assert_eq!(
+        h.lab.total_connections(),
+        1,
+        "one session served the device's pinned jobs"
+    );
+}

@@ -6,11 +6,13 @@
 //!
 //! - [`model`]: the API's Job shape and the in-memory [`JobSpec`].
 //! - [`runner`]: running one job on its device.
+//! - [`pinned`]: per-device turns for `queue_strategy: pinned`.
 //! - [`cached`]: the cache lookup before the device, and storing or invalidating after.
 //! - [`vendors`]: where session profiles and parsers come from.
 
 pub mod cached;
 pub mod model;
+pub mod pinned;
 pub mod runner;
 pub mod vendors;
 
@@ -78,6 +80,8 @@ pub struct Deps {
 struct Queued {
     id: String,
     spec: JobSpec,
+    /// Set for `pinned` jobs: the job runs only at its turn for the device.
+    ticket: Option<pinned::Ticket>,
 }
 
 /// The job service: submit, query, cancel, wait. Cheap to clone.
@@ -98,6 +102,7 @@ struct Inner {
     workers_wanted: AtomicUsize,
     workers_running: AtomicUsize,
     metrics: Metrics,
+    pinned: pinned::Pinned,
     /// Ids of jobs that just ended, for `?wait` callers.
     ended: broadcast::Sender<Arc<str>>,
     shutting_down: AtomicBool,
@@ -121,6 +126,7 @@ impl Jobs {
             workers_wanted: AtomicUsize::new(0),
             workers_running: AtomicUsize::new(0),
             metrics,
+            pinned: pinned::Pinned::default(),
             ended,
             shutting_down: AtomicBool::new(false),
             busy_workers: AtomicUsize::new(0),
@@ -196,7 +202,15 @@ impl Jobs {
             self.inner.queued.fetch_sub(1, Ordering::Relaxed);
             return Err(e.into());
         }
-        if self.inner.sender.send(Queued { id, spec }).is_err() {
+        // Tickets are taken here, in submit order, which is the order pinned jobs then run in.
+        let ticket =
+            (spec.queue == "pinned").then(|| self.inner.pinned.ticket(&spec.target.label()));
+        if let Err(mpsc::error::SendError(lost)) =
+            self.inner.sender.send(Queued { id, spec, ticket })
+        {
+            if let Some(ticket) = &lost.ticket {
+                self.inner.pinned.done(ticket);
+            }
             // Workers are gone only when the runtime is shutting down.
             self.inner.queued.fetch_sub(1, Ordering::Relaxed);
             return Err(Error::ShuttingDown);
@@ -293,14 +307,20 @@ async fn worker(inner: Arc<Inner>, number: usize) {
             return;
         }
         let next = { inner.receiver.lock().await.recv().await };
-        let Some(Queued { id, spec }) = next else {
+        let Some(Queued { id, spec, ticket }) = next else {
             return;
         };
+        if let Some(ticket) = &ticket {
+            inner.pinned.wait_turn(ticket).await;
+        }
         inner.queued.fetch_sub(1, Ordering::Relaxed);
         inner.busy_workers.fetch_add(1, Ordering::Relaxed);
         let span =
             tracing::info_span!("job", job_id = %id, device = %spec.target.label(), worker = %name);
         run_one(&inner, &id, &spec, &name).instrument(span).await;
+        if let Some(ticket) = &ticket {
+            inner.pinned.done(ticket);
+        }
         inner.busy_workers.fetch_sub(1, Ordering::Relaxed);
         let _ = inner.ended.send(Arc::from(id.as_str()));
     }
