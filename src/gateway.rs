@@ -185,7 +185,9 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
     if config.effective_api_keys().is_empty() && !config.server.insecure_no_auth {
         return Err(Error::NoApiKey);
     }
-    let store = Store::connect(&config.database).await?;
+    let store = Store::connect(&config.database)
+        .await?
+        .with_metrics(metrics.clone());
     let failed = store
         .fail_interrupted(&jobs::model::now(), "gateway restarted")
         .await?;

@@ -107,7 +107,7 @@ fn from_row(row: &AnyRow) -> Result<JobRow, sqlx::Error> {
 impl Store {
     /// Records a new job (status `queued`) before it is acknowledged to the client.
     pub async fn insert_job(&self, job: &NewJob) -> Result<(), Error> {
-        sqlx::query(
+        self.timed(sqlx::query(
             "INSERT INTO jobs (id, status, queue, worker, created_at, started_at, ended_at, host, port, \
              device_type, kind, command, request, result, error_type, error_message, batch_id, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
@@ -131,20 +131,20 @@ impl Store {
         .bind(&job.batch_id)
         .bind(&job.expires_at)
         .execute(&self.pool)
-        .await?;
+        ).await?;
         Ok(())
     }
 
     /// Moves a queued job to `started`; false when it was no longer queued (canceled).
     pub async fn mark_started(&self, id: &str, worker: &str, at: &str) -> Result<bool, Error> {
-        let done = sqlx::query(
+        let done = self.timed(sqlx::query(
             "UPDATE jobs SET status = 'started', worker = $1, started_at = $2 WHERE id = $3 AND status = 'queued'",
         )
         .bind(worker)
         .bind(at)
         .bind(id)
         .execute(&self.pool)
-        .await?;
+        ).await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -157,7 +157,7 @@ impl Store {
         result: &str,
         error: Option<(&str, &str)>,
     ) -> Result<(), Error> {
-        sqlx::query(
+        self.timed(sqlx::query(
             "UPDATE jobs SET status = $1, ended_at = $2, result = $3, error_type = $4, error_message = $5 \
              WHERE id = $6",
         )
@@ -168,15 +168,18 @@ impl Store {
         .bind(error.map(|(_, message)| message))
         .bind(id)
         .execute(&self.pool)
-        .await?;
+        ).await?;
         Ok(())
     }
 
     /// One job by id.
     pub async fn get_job(&self, id: &str) -> Result<Option<JobRow>, Error> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
+        let row = self
+            .timed(
+                sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool),
+            )
             .await?;
         Ok(row.as_ref().map(from_row).transpose()?)
     }
@@ -189,14 +192,17 @@ impl Store {
         let status = filter.status.clone().unwrap_or_default();
         let host = filter.host.clone().unwrap_or_default();
         let queue = filter.queue.clone().unwrap_or_default();
-        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM jobs WHERE {condition}"))
-            .bind(&status)
-            .bind(&host)
-            .bind(&queue)
-            .fetch_one(&self.pool)
+        let total: i64 = self
+            .timed(
+                sqlx::query(&format!("SELECT COUNT(*) AS n FROM jobs WHERE {condition}"))
+                    .bind(&status)
+                    .bind(&host)
+                    .bind(&queue)
+                    .fetch_one(&self.pool),
+            )
             .await?
             .try_get("n")?;
-        let rows = sqlx::query(&format!(
+        let rows = self.timed(sqlx::query(&format!(
             "SELECT {COLUMNS} FROM jobs WHERE {condition} ORDER BY created_at DESC, id LIMIT $4 OFFSET $5"
         ))
         .bind(&status)
@@ -205,20 +211,20 @@ impl Store {
         .bind(filter.limit)
         .bind(filter.offset)
         .fetch_all(&self.pool)
-        .await?;
+        ).await?;
         let jobs = rows.iter().map(from_row).collect::<Result<_, _>>()?;
         Ok((jobs, total))
     }
 
     /// Cancels a queued job.
     pub async fn cancel_job(&self, id: &str, at: &str) -> Result<CancelOutcome, Error> {
-        let done = sqlx::query(
+        let done = self.timed(sqlx::query(
             "UPDATE jobs SET status = 'canceled', ended_at = $1 WHERE id = $2 AND status = 'queued'",
         )
         .bind(at)
         .bind(id)
         .execute(&self.pool)
-        .await?;
+        ).await?;
         if done.rows_affected() == 1 {
             return Ok(CancelOutcome::Canceled);
         }
@@ -233,7 +239,7 @@ impl Store {
     pub async fn fail_interrupted(&self, at: &str, reason: &str) -> Result<u64, Error> {
         let result = serde_json::json!({"type": 2, "retval": [], "error": {"type": "restarted", "message": reason}})
             .to_string();
-        let done = sqlx::query(
+        let done = self.timed(sqlx::query(
             "UPDATE jobs SET status = 'failed', ended_at = $1, result = $2, error_type = 'restarted', error_message = $3 \
              WHERE status IN ('started', 'queued')",
         )
@@ -241,7 +247,7 @@ impl Store {
         .bind(&result)
         .bind(reason)
         .execute(&self.pool)
-        .await?;
+        ).await?;
         Ok(done.rows_affected())
     }
 }

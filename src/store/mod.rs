@@ -52,10 +52,20 @@ pub enum Backend {
 }
 
 /// The database handle; cheap to clone (the pool is reference-counted).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Query durations feed the `database_query_time` figure and alert.
+    metrics: Option<crate::metrics::Metrics>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -101,9 +111,29 @@ impl Store {
                 url: crate::config::redact_url(&db.url),
                 source,
             })?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            metrics: None,
+        };
         migrations::apply(&store.pool).await?;
         Ok(store)
+    }
+
+    /// Records every job query's duration in `metrics` from now on.
+    pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Runs a query future and records how long it took.
+    pub(crate) async fn timed<T>(&self, query: impl std::future::Future<Output = T>) -> T {
+        let started = std::time::Instant::now();
+        let out = query.await;
+        if let Some(metrics) = &self.metrics {
+            metrics.db_query(started.elapsed().as_secs_f64());
+        }
+        out
     }
 
     /// The SQL dialect in use.
