@@ -249,6 +249,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         host.clone(),
         base.to_path_buf(),
     ));
+    let warmer = tokio::spawn(warm_cache(live.clone(), state.clone()));
     let sampler = {
         let (metrics, jobs) = (metrics.clone(), jobs.clone());
         tokio::spawn(async move {
@@ -266,8 +267,50 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         plugins: host,
         plugin_watch,
         pool,
-        tasks: vec![reaper, applier, sampler],
+        tasks: vec![reaper, applier, sampler, warmer],
         live,
         metrics,
     })
+}
+
+/// Cache warming (the seed's CacheWarmer): `cache.warm.hosts` (inventory names) ×
+/// `cache.warm.commands` at start and every `cache.warm.interval` seconds when above zero,
+/// as ordinary jobs (so through the pool, the queue's bound and the workers' concurrency),
+/// each refreshing its cache entry. Failures are recorded on their jobs and logged, never fatal.
+async fn warm_cache(live: Live, state: AppState) {
+    loop {
+        let config = live.current();
+        let warm = &config.cache.warm;
+        let known = state.jobs().deps().parsers.known();
+        for host in &warm.hosts {
+            for command in &warm.commands {
+                let body = serde_json::json!({
+                    "device": host,
+                    "command": command,
+                    "parsing": {"name": "auto"},
+                    "cache": {"enabled": true, "refresh": true},
+                });
+                let submitted =
+                    match serde_json::from_value::<crate::api::request::ExecutionRequest>(body) {
+                        Ok(request) => match request.into_spec(&config, &known) {
+                            Ok(spec) => state
+                                .jobs()
+                                .submit(spec)
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| e.to_string()),
+                            Err(e) => Err(e.to_string()),
+                        },
+                        Err(e) => Err(e.to_string()),
+                    };
+                if let Err(error) = submitted {
+                    tracing::warn!(device = %host, %command, %error, "cache warming skipped");
+                }
+            }
+        }
+        if warm.interval == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(warm.interval)).await;
+    }
 }

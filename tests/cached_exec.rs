@@ -133,3 +133,74 @@ async fn config_push_invalidates_the_device() {
             .contains("cache-invalidation-test")
     );
 }
+
+async fn inventory_harness(warm: bool) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = lab(&["cisco_ios"], dir.path()).await;
+    let addr = lab.devices()[0].addr;
+    let secret_file = dir.path().join("r1.password");
+    std::fs::write(&secret_file, "admin\n").unwrap();
+    let mut config = test_config(dir.path());
+    config.inventory = vec![netpulse::config::InventoryDevice {
+        name: "core-1".into(),
+        host: addr.ip().to_string(),
+        port: Some(addr.port()),
+        device_type: "cisco_ios".into(),
+        site: Some("par1".into()),
+        tags: vec!["core".into()],
+        credential: netpulse::config::Credential {
+            username: "admin".into(),
+            password_file: Some(secret_file.display().to_string()),
+            ..Default::default()
+        },
+    }];
+    if warm {
+        config.cache.warm.hosts = vec!["core-1".into()];
+        config.cache.warm.commands = vec!["show version".into()];
+    }
+    let gw = netpulse::gateway::build(config, dir.path()).await.unwrap();
+    Harness { lab, gw, dir }
+}
+
+#[tokio::test]
+async fn inventory_names_stand_for_connection_args() {
+    let h = inventory_harness(false).await;
+    let job = exec_wait(&h, json!({"device": "core-1", "command": "show version"})).await;
+    assert_eq!(job["status"], "finished", "{job}");
+    let (status, body) = call(
+        &h.router(),
+        "POST",
+        "/device/exec",
+        Some(json!({"device": "edge-9", "command": "show version"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("core-1"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn warming_fills_the_cache_before_the_first_request() {
+    let h = inventory_harness(true).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, _, list) =
+            call_raw(&h.router(), "GET", "/jobs?status=finished", None, Some(KEY)).await;
+        if !list.as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "warming never ran");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let job = exec_wait(
+        &h,
+        json!({"device": "core-1", "command": "sh ver", "cache": {"enabled": true}}),
+    )
+    .await;
+    assert_eq!(level(&job), "l1", "{job}");
+}

@@ -6,11 +6,13 @@
 //! - [`json`]: the JSON extractor answering in the API's error shape.
 //! - [`auth`]: API keys, compared in constant time.
 //! - [`request`]: `ExecutionRequest` and its validation.
+//! - [`inventory`]: naming a device by its inventory entry instead of connection_args.
 //! - [`handlers`]: one function per route.
 
 pub mod auth;
 pub mod error;
 pub mod handlers;
+pub mod inventory;
 pub mod json;
 pub mod request;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::ApiError;
+use super::{ApiError, inventory};
 use crate::config::{Config, platform};
 use crate::jobs::model::CacheRequest;
 use crate::jobs::{Driver, JobSpec, Work};
@@ -73,6 +73,9 @@ pub struct CacheControl {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionRequest {
+    /// An inventory device name: fills `connection_args` (host, port, platform, login and
+    /// secrets from their env var or file); fields given in `connection_args` win.
+    pub device: Option<String>,
     /// netmiko | cli | paramiko | exec.
     pub driver: Option<String>,
     /// How to reach the device.
@@ -183,7 +186,11 @@ impl ExecutionRequest {
                 work.kind()
             )));
         }
-        let args = &self.connection_args;
+        let resolved = match &self.device {
+            Some(name) => inventory::resolve(config, name, &self.connection_args)?,
+            None => self.connection_args.clone(),
+        };
+        let args = &resolved;
         let device_type = args
             .device_type
             .as_deref()
