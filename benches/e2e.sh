@@ -67,7 +67,8 @@ YAML
 
 stop_last() { kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
 
-write_lua() {
+write_lua() { # extra JSON fields for the body (e.g. a cache clause)
+  local extra=${1:-}
   { echo "targets = {"; sed 's/\(.*\):\(.*\)/  {"\1", \2},/' "$work/targets"; echo "}";
     cat <<LUA
 local i = 0
@@ -82,7 +83,7 @@ LUA
 }
 
 wrk_run() { # connections seconds -> "rps p50 p99"
-  wrk -t 2 -c "$1" -d "${2}s" --timeout 60s --latency -s "$work/load.lua" "$GW" >"$work/wrk.out" 2>&1 || true
+  wrk -t "$(( $1 < 2 ? 1 : 2 ))" -c "$1" -d "${2}s" --timeout 60s --latency -s "$work/load.lua" "$GW" >"$work/wrk.out" 2>&1 || true
   awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}' "$work/wrk.out"
 }
 
@@ -94,12 +95,19 @@ for lat in $LATENCIES; do
     conns=$(( n < CONNS ? n : CONNS ))
     # pooled: warm every device's session first, then measure.
     start_gateway 300
-    wrk_run "$conns" 2 >/dev/null
+    # Warm every device's session first (each login takes the login delay), then measure.
+    wrk_run "$conns" "$(( 2 + (n / conns + 1) * (LOGIN_DELAY / 1000 + 1) ))" >/dev/null
     read -r grps gp50 gp99 < <(wrk_run "$conns" "$SECONDS_PER")
+    # cache hits: the same requests with the cache on (first pass fills it).
+    write_lua ',\"cache\":{\"enabled\":true}'
+    wrk_run "$conns" 1 >/dev/null
+    read -r hrps hp50 hp99 < <(wrk_run "$conns" "$SECONDS_PER")
+    write_lua
     raw=$("$RAW" --targets "$work/targets" --mode warm --seconds "$SECONDS_PER")
     rrps=$(sed -E 's/.*: ([0-9.]+) cmds.*/\1/' <<<"$raw"); rp50=$(sed -E 's/.*p50=([0-9.]+) ms.*/\1/' <<<"$raw"); rp99=$(sed -E 's/.*p99=([0-9.]+) ms.*/\1/' <<<"$raw")
     printf '%-6s %-4s %-9s %12s %10s %10s | %12s %9sms %8sms | %7s\n' "$n" "$lat" pooled "$grps" "$gp50" "$gp99" "$rrps" "$rp50" "$rp99" \
       "$(python3 -c "print(f'{float(\"${grps:-0}\")/max(float(\"${rrps:-0}\"),1e-9):.2f}')")"
+    printf '%-6s %-4s %-9s %12s %10s %10s | %12s\n' "$n" "$lat" cache-hit "$hrps" "$hp50" "$hp99" "(no device work)"
     stop_last
     # connect per command: no session is kept.
     start_gateway 0

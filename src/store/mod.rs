@@ -85,8 +85,11 @@ impl Store {
             _ => db.url.clone(),
         };
         let max = match backend {
-            // SQLite serialises writers; more connections only add lock contention.
-            Backend::Sqlite => db.pool_size.clamp(1, 8),
+            // SQLite serialises writers, and a writer that finds the lock taken sleeps in
+            // SQLite's busy handler (1, 2, 5, 10 ms …): under load several connections only
+            // add those sleeps. One connection queues statements in sqlx instead, which is
+            // far faster for the short statements jobs make.
+            Backend::Sqlite => 1,
             Backend::Postgres => (db.pool_size + db.max_overflow).max(1),
         };
         let pool = AnyPoolOptions::new()
