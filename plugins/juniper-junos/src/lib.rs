@@ -9,13 +9,12 @@
 //! - [`normalize_command`] (`normalize.rs`) — one spelling per command for caches and lookup.
 //! - [`parse`] (`parsers/`) — CLI text to ntc-templates-compatible JSON records, one
 //!   module per command.
-//! - `record.rs` — record-building rules shared by the parsers.
+//! - `record` (from `netpulse-vendor-kit`) — record-building rules shared by the parsers.
 
 mod normalize;
 mod parsers;
 mod profile;
-mod record;
-mod types;
+use netpulse_vendor_kit::{record, types};
 
 // The generated export glue is FFI and needs `unsafe`; no hand-written code does.
 #[cfg(target_arch = "wasm32")]

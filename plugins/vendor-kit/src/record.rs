@@ -6,15 +6,14 @@
 //! cards in it); a `list` field collects every value seen; a `required` field must be
 //! non-empty for the record to be kept. A record whose fields were never set is dropped.
 //!
-//! The three vendor crates carry the same copy of this module (each plugin is built
-//! alone for Wasm), so not every crate uses every helper.
-#![allow(dead_code)]
+//! Shared by the vendor plugin crates, so each parser follows one set of record rules.
 
 use regex::{Captures, Regex};
 use serde_json::{Map, Value};
 
 /// A regex compiled once, on first use, and shared by every later call: a fresh Wasm
 /// instance pays for compiling only the patterns of the parser it actually runs.
+#[macro_export]
 macro_rules! re {
     ($pattern:expr) => {{
         static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -24,11 +23,11 @@ macro_rules! re {
         &*RE
     }};
 }
-pub(crate) use re;
+pub use crate::re;
 
 /// How one field of a record behaves between records.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Field {
+pub struct Field {
     /// Output key (lower-case, as in ntc-templates).
     pub name: &'static str,
     /// Collects every assigned value instead of keeping the last one.
@@ -40,7 +39,7 @@ pub(crate) struct Field {
 }
 
 /// A plain field: one value, cleared after every record.
-pub(crate) const fn plain(name: &'static str) -> Field {
+pub const fn plain(name: &'static str) -> Field {
     Field {
         name,
         list: false,
@@ -50,7 +49,7 @@ pub(crate) const fn plain(name: &'static str) -> Field {
 }
 
 /// A field that must be set for the record to be kept.
-pub(crate) const fn required(name: &'static str) -> Field {
+pub const fn required(name: &'static str) -> Field {
     Field {
         name,
         list: false,
@@ -60,7 +59,7 @@ pub(crate) const fn required(name: &'static str) -> Field {
 }
 
 /// A field collecting a list of values.
-pub(crate) const fn list(name: &'static str) -> Field {
+pub const fn list(name: &'static str) -> Field {
     Field {
         name,
         list: true,
@@ -70,7 +69,7 @@ pub(crate) const fn list(name: &'static str) -> Field {
 }
 
 /// A field kept across records until overwritten.
-pub(crate) const fn filldown(name: &'static str) -> Field {
+pub const fn filldown(name: &'static str) -> Field {
     Field {
         name,
         list: false,
@@ -91,7 +90,7 @@ enum Cell {
 }
 
 /// Builds the output rows of one parse.
-pub(crate) struct Records {
+pub struct Records {
     /// The record layout; the order is irrelevant to the JSON (keys are sorted).
     fields: &'static [Field],
     /// The record under construction.
@@ -104,7 +103,7 @@ pub(crate) struct Records {
 
 impl Records {
     /// Starts an empty set of records with the given layout.
-    pub(crate) fn new(fields: &'static [Field]) -> Self {
+    pub fn new(fields: &'static [Field]) -> Self {
         let empty = fields.iter().map(Self::empty_cell).collect::<Vec<_>>();
         Records {
             fields,
@@ -128,7 +127,7 @@ impl Records {
 
     /// Sets a field; `None` stands for an optional group that did not match, which
     /// clears the field as it does in TextFSM. Unknown names are ignored.
-    pub(crate) fn set(&mut self, name: &str, value: Option<&str>) {
+    pub fn set(&mut self, name: &str, value: Option<&str>) {
         let Some(i) = self.index(name) else { return };
         let field = self.fields[i];
         if field.list {
@@ -147,14 +146,14 @@ impl Records {
     }
 
     /// Assigns every named group of `re` found in `caps` to the field of the same name.
-    pub(crate) fn assign(&mut self, re: &Regex, caps: &Captures<'_>) {
+    pub fn assign(&mut self, re: &Regex, caps: &Captures<'_>) {
         for name in re.capture_names().flatten() {
             self.set(name, caps.name(name).map(|m| m.as_str()));
         }
     }
 
     /// The current text of a field ("" when unset or a list).
-    pub(crate) fn get(&self, name: &str) -> &str {
+    pub fn get(&self, name: &str) -> &str {
         match self.index(name).map(|i| &self.current[i]) {
             Some(Cell::Text(s)) => s,
             _ => "",
@@ -163,7 +162,7 @@ impl Records {
 
     /// Emits the current record (unless it is empty or misses a required field), then
     /// clears it, keeping `filldown` fields.
-    pub(crate) fn record(&mut self) {
+    pub fn record(&mut self) {
         let all_unset = self.current.iter().all(|c| match c {
             Cell::Unset => true,
             Cell::List(items) => items.is_empty(),
@@ -195,7 +194,7 @@ impl Records {
     }
 
     /// Clears the record under construction, keeping `filldown` fields.
-    pub(crate) fn clear(&mut self) {
+    pub fn clear(&mut self) {
         for (i, f) in self.fields.iter().enumerate() {
             self.current[i] = if f.filldown {
                 self.kept[i].clone()
@@ -206,7 +205,7 @@ impl Records {
     }
 
     /// Clears every field, `filldown` ones included.
-    pub(crate) fn clear_all(&mut self) {
+    pub fn clear_all(&mut self) {
         for (i, f) in self.fields.iter().enumerate() {
             self.current[i] = Self::empty_cell(f);
             self.kept[i] = Self::empty_cell(f);
@@ -214,14 +213,14 @@ impl Records {
     }
 
     /// Ends the parse: the record under construction is emitted like any other.
-    pub(crate) fn finish(mut self) -> Vec<Value> {
+    pub fn finish(mut self) -> Vec<Value> {
         self.record();
         self.rows
     }
 
     /// Ends the parse dropping the record under construction (for formats whose last
     /// line always closes a record explicitly).
-    pub(crate) fn finish_discarding(self) -> Vec<Value> {
+    pub fn finish_discarding(self) -> Vec<Value> {
         self.rows
     }
 }
