@@ -6,13 +6,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
-use serde_json::{Value, json};
-
-async fn exec_wait(h: &Harness, body: Value) -> Value {
-    let (status, job) = call(&h.router(), "POST", "/device/exec?wait=30", Some(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{job}");
-    job
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn show_version_runs_over_ssh_and_is_stored() {

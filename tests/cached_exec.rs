@@ -9,12 +9,6 @@ use axum::http::StatusCode;
 use common::*;
 use serde_json::{Value, json};
 
-async fn exec_wait(h: &Harness, body: Value) -> Value {
-    let (status, job) = call(&h.router(), "POST", "/device/exec?wait=30", Some(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{job}");
-    job
-}
-
 fn cached_body(host: &str, port: u16, command: &str) -> Value {
     let mut body = exec_body("cisco_ios", host, port, json!(command));
     body["cache"] = json!({"enabled": true});

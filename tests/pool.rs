@@ -8,13 +8,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::*;
-use serde_json::{Value, json};
-
-async fn exec_wait(h: &Harness, body: Value) -> Value {
-    let (status, job) = call(&h.router(), "POST", "/device/exec?wait=30", Some(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{job}");
-    job
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn second_command_reuses_the_session() {

@@ -136,3 +136,10 @@ pub fn exec_body(vendor: &str, host: &str, port: u16, command: Value) -> Value {
         "command": command,
     })
 }
+
+/// Submits an exec, waits for the job (`?wait=30`) and returns it; the answer must be 201.
+pub async fn exec_wait(h: &Harness, body: Value) -> Value {
+    let (status, job) = call(&h.router(), "POST", "/device/exec?wait=30", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{job}");
+    job
+}

@@ -158,6 +158,72 @@ pub fn judge(wave: u32, succeeded: u32, failed: u32, params: &Params, is_canary:
     }
 }
 
+/// Expands, inside a strategy plugin crate built for wasm32, to the WIT bindings of the
+/// `strategy` world and their exports: `plan` runs `$plan` (one of [`rolling`], [`canary`],
+/// [`by_site`]) over the request's devices and `after-wave` runs [`judge`] (`$canary`: wave 0
+/// is a canary wave). The crate must depend on `wit-bindgen` and sit in `plugins/<name>/`.
+#[macro_export]
+macro_rules! strategy_component {
+    ($name:expr, $plan:path, $canary:expr) => {
+        wit_bindgen::generate!({ path: "../../wit", world: "strategy" });
+
+        use netpulse::plugin::types::PluginKind;
+        use $crate as kit;
+
+        struct Plugin;
+
+        export!(Plugin);
+
+        impl Guest for Plugin {
+            fn info() -> PluginInfo {
+                PluginInfo {
+                    name: $name.to_string(),
+                    version: env!("CARGO_PKG_VERSION").to_string(),
+                    kind: PluginKind::Strategy,
+                    platforms: Vec::new(),
+                    commands: Vec::new(),
+                }
+            }
+
+            fn plan(devices: Vec<DeviceRef>, params: String) -> Result<Vec<Wave>, String> {
+                let params = kit::Params::parse(&params)?;
+                let devices: Vec<kit::Device> = devices
+                    .into_iter()
+                    .map(|d| kit::Device {
+                        index: d.index,
+                        site: d.site,
+                    })
+                    .collect();
+                Ok($plan(&devices, &params)
+                    .into_iter()
+                    .map(|w| Wave {
+                        devices: w.devices,
+                        concurrency: w.concurrency,
+                    })
+                    .collect())
+            }
+
+            fn after_wave(summary: WaveSummary, params: String) -> Decision {
+                // Params were validated by plan(); unreadable params here mean stop, not guess.
+                let Ok(params) = kit::Params::parse(&params) else {
+                    return Decision::Abort;
+                };
+                match kit::judge(
+                    summary.wave,
+                    summary.succeeded,
+                    summary.failed,
+                    &params,
+                    false,
+                ) {
+                    kit::Decision::Continue => Decision::Continue,
+                    kit::Decision::Abort => Decision::Abort,
+                    kit::Decision::Pause => Decision::Pause,
+                }
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
