@@ -23,7 +23,7 @@ pub mod types;
 #[allow(unsafe_code)]
 mod component;
 
-pub use types::{Info, Kind, ParseError, Profile, PromptAnswer};
+pub use types::{Info, Kind, Kind as PluginKind, ParseError, Profile, PromptAnswer};
 
 /// The plugin's name: a dropped-in plugin with this name replaces the bundled one.
 pub const NAME: &str = "cisco_nxos";
