@@ -50,46 +50,7 @@ const VOCABULARY: &[&str] = &[
 /// Folds whitespace and expands unambiguous abbreviations (`sh ip int br` becomes
 /// `show ip interface brief`). Words after `|` and arguments are kept as typed.
 pub fn normalize_command(_platform: &str, command: &str) -> String {
-    expand(VOCABULARY, command)
-}
-
-/// The expansion itself, shared by every platform's vocabulary.
-fn expand(vocabulary: &[&str], command: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut expanding = true;
-    for word in command.split_whitespace() {
-        if word == "|" {
-            expanding = false;
-        }
-        if expanding {
-            let lower = word.to_ascii_lowercase();
-            let mut candidates: Vec<&str> = vocabulary
-                .iter()
-                .filter_map(|entry| {
-                    let mut words = entry.split(' ');
-                    let prefix_matches = out.iter().all(|done| words.next() == Some(done.as_str()));
-                    if prefix_matches { words.next() } else { None }
-                })
-                .filter(|candidate| candidate.starts_with(&lower))
-                .collect();
-            candidates.sort_unstable();
-            candidates.dedup();
-            let exact = candidates.iter().any(|c| *c == lower);
-            match candidates.as_slice() {
-                _ if exact => {
-                    out.push(lower);
-                    continue;
-                }
-                [only] => {
-                    out.push((*only).to_string());
-                    continue;
-                }
-                _ => expanding = false,
-            }
-        }
-        out.push(word.to_string());
-    }
-    out.join(" ")
+    netpulse_vendor_kit::normalize::expand(VOCABULARY, command)
 }
 
 #[cfg(test)]

@@ -16,14 +16,14 @@
 pub mod normalize;
 pub mod parsers;
 pub mod profile;
-pub mod types;
+pub use netpulse_vendor_kit::types;
 
 // Generated export glue needs `unsafe`; it is confined to this module.
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
 mod component;
 
-pub use types::{Info, Kind, Kind as PluginKind, ParseError, Profile, PromptAnswer};
+pub use types::{Info, ParseError, PluginKind, Profile, PromptAnswer};
 
 /// The plugin's name: a dropped-in plugin with this name replaces the bundled one.
 pub const NAME: &str = "cisco_ios";
@@ -36,7 +36,7 @@ pub fn info() -> Info {
     Info {
         name: NAME.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        kind: Kind::Vendor,
+        kind: PluginKind::Vendor,
         platforms: PLATFORMS.iter().map(|p| p.to_string()).collect(),
         commands: parsers::COMMANDS.iter().map(|c| c.to_string()).collect(),
     }
@@ -85,7 +85,7 @@ mod tests {
         ));
         let i = info();
         assert_eq!(i.name, "cisco_ios");
-        assert_eq!(i.kind, Kind::Vendor);
+        assert_eq!(i.kind, PluginKind::Vendor);
         for command in &i.commands {
             assert_eq!(
                 &normalize_command("cisco_ios", command),

@@ -1,7 +1,9 @@
-//! What the vendor plugin crates share: ntc-style record building ([`record`]), the native
+//! What the vendor plugin crates share: ntc-style record building ([`record`]), command
+//! abbreviation expansion ([`normalize`]), the native
 //! mirrors of the WIT records ([`types`]), and the component glue ([`vendor_component!`]),
 //! so each crate holds only its profile, normalisation and parsers.
 
+pub mod normalize;
 pub mod record;
 pub mod types;
 
