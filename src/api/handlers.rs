@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use super::json::Json;
 use super::request::ExecutionRequest;
 use super::{ApiError, AppState};
-use crate::jobs::{Driver, Job};
-use crate::ssh::{self, CliSession};
+use crate::jobs::Job;
+use crate::ssh;
+use crate::ssh::pool::Session;
 use crate::store::JobFilter;
 
 /// Longest `?wait=` honoured, so a client cannot pin a connection forever.
@@ -83,30 +84,16 @@ pub async fn test_device(
     let spec = request.into_spec(&config, &["auto".to_string()])?;
     let started = Instant::now();
     let outcome: Result<Value, ssh::Error> = async {
-        let conn = state.connector().connect(&spec.target).await?;
-        let connect_ms = conn.connect_time.as_secs_f64() * 1000.0;
-        match spec.driver {
-            Driver::Exec => {
-                let out = ssh::exec::run(&conn, "true", state.connector().connect_timeout).await?;
-                Ok(json!({"driver": "exec", "exit_status": out.exit_status, "connect_ms": connect_ms}))
+        let deps = state.jobs().deps();
+        match crate::jobs::runner::open_session(deps, &spec).await? {
+            Session::Exec(conn) => {
+                let connect_ms = conn.connect_time.as_secs_f64() * 1000.0;
+                let out = ssh::exec::run(&conn, "true", deps.connector.connect_timeout).await;
+                Session::Exec(conn).close().await;
+                Ok(json!({"driver": "exec", "exit_status": out?.exit_status, "connect_ms": connect_ms}))
             }
-            Driver::Cli => {
-                let profile = state
-                    .jobs()
-                    .deps()
-                    .profiles
-                    .profile(&spec.device_type)
-                    .map_err(|message| ssh::Error::Profile {
-                        platform: spec.device_type.clone(),
-                        message,
-                    })?;
-                let session = CliSession::open(
-                    conn,
-                    profile,
-                    spec.secret.as_ref(),
-                    state.connector().connect_timeout,
-                )
-                .await?;
+            Session::Cli(session) => {
+                let connect_ms = session.connect_time().as_secs_f64() * 1000.0;
                 let privileged = session.is_privileged();
                 session.close().await;
                 Ok(json!({"driver": "cli", "privileged": privileged, "connect_ms": connect_ms}))

@@ -94,29 +94,7 @@ async fn execute(
         },
         privileged: spec.secret.is_some(),
     };
-    let connect = || async {
-        let conn = deps.connector.connect(&spec.target).await?;
-        match spec.driver {
-            Driver::Exec => Ok(Session::Exec(conn)),
-            Driver::Cli => {
-                let profile = deps
-                    .profiles
-                    .profile(&spec.device_type)
-                    .map_err(|message| ssh::Error::Profile {
-                        platform: spec.device_type.clone(),
-                        message,
-                    })?;
-                let session = CliSession::open(
-                    conn,
-                    profile,
-                    spec.secret.as_ref(),
-                    deps.connector.connect_timeout,
-                )
-                .await?;
-                Ok(Session::Cli(session))
-            }
-        }
-    };
+    let connect = || open_session(deps, spec);
     let mut lease = deps.pool.acquire(&key, connect).await?;
     facts.reused = lease.reused;
     facts.connect_ms = (!lease.reused).then_some(lease.connect_time.as_secs_f64() * 1000.0);
@@ -131,6 +109,33 @@ async fn execute(
         Err(_) => lease.discard(),
     }
     outcome
+}
+
+/// Connects and opens the session the spec's driver needs: a logged-in CLI (enable,
+/// paging off, setup done) or a bare connection for exec channels. Shared by the pool's
+/// connect step and `POST /device/test`.
+pub async fn open_session(deps: &Deps, spec: &JobSpec) -> Result<Session, ssh::Error> {
+    let conn = deps.connector.connect(&spec.target).await?;
+    match spec.driver {
+        Driver::Exec => Ok(Session::Exec(conn)),
+        Driver::Cli => {
+            let profile = deps
+                .profiles
+                .profile(&spec.device_type)
+                .map_err(|message| ssh::Error::Profile {
+                    platform: spec.device_type.clone(),
+                    message,
+                })?;
+            let session = CliSession::open(
+                conn,
+                profile,
+                spec.secret.as_ref(),
+                deps.connector.connect_timeout,
+            )
+            .await?;
+            Ok(Session::Cli(session))
+        }
+    }
 }
 
 /// Runs the job's work on one session. A device error is a failed retval, not an `Err`;

@@ -34,7 +34,8 @@ impl Session {
         }
     }
 
-    async fn close(self) {
+    /// Closes the session politely (best effort, bounded).
+    pub async fn close(self) {
         match self {
             Session::Cli(s) => s.close().await,
             Session::Exec(c) => {
