@@ -150,7 +150,12 @@ impl Index {
     /// The first row whose columns all match the given attributes (columns the attributes
     /// do not mention, and attributes the index lacks, are ignored).
     pub fn lookup(&self, attributes: &[(&str, &str)]) -> Option<&Row> {
-        self.rows.iter().find(|row| {
+        self.lookup_position(attributes).map(|i| &self.rows[i])
+    }
+
+    /// Like [`Index::lookup`], the row's number in [`Index::rows`].
+    pub fn lookup_position(&self, attributes: &[(&str, &str)]) -> Option<usize> {
+        self.rows.iter().position(|row| {
             attributes.iter().all(|(key, value)| {
                 row.columns
                     .iter()
@@ -163,6 +168,11 @@ impl Index {
     /// The row for a platform and command, as ntc-templates' `parse_output` asks.
     pub fn find(&self, platform: &str, command: &str) -> Option<&Row> {
         self.lookup(&[("Command", command), ("Platform", platform)])
+    }
+
+    /// Like [`Index::find`], the row's number in [`Index::rows`].
+    pub fn position(&self, platform: &str, command: &str) -> Option<usize> {
+        self.lookup_position(&[("Command", command), ("Platform", platform)])
     }
 }
 

@@ -9,15 +9,18 @@ use std::cell::RefCell;
 use netpulse::plugin::types::{ParseError as WitParseError, PluginKind as WitKind};
 
 use crate::clitable::Error;
-use crate::library::Library;
+use crate::library::{Library, PLUGIN_RECHECK};
 
 /// Guest path under which the host mounts `parsing.template_dirs[i]` as `/templates/{i}`.
 const TEMPLATE_ROOT: &str = "/templates";
 
 thread_local! {
     /// One library per instance: templates are compiled once and kept while the instance is
-    /// warm, and re-read only when their files change.
-    static LIBRARY: RefCell<Library> = RefCell::new(Library::numbered(TEMPLATE_ROOT));
+    /// warm, and re-read only when their files change. Each file operation is a WASI call the
+    /// host serves on a blocking thread pool, so files are looked at once per
+    /// [`PLUGIN_RECHECK`] rather than on every parse.
+    static LIBRARY: RefCell<Library> =
+        RefCell::new(Library::numbered(TEMPLATE_ROOT).recheck_after(PLUGIN_RECHECK));
 }
 
 /// The type the generated bindings export.

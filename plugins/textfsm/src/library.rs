@@ -1,19 +1,35 @@
 //! A template library on disk: one or more directories, each with an `index`, read lazily
-//! and re-read when a file changes, so an operator's edit is picked up on the next parse.
+//! and re-read when a file changes, so an operator's edit is picked up without a restart.
 //!
 //! The plugin sees the directories the host grants as `/templates/0`, `/templates/1`, …
 //! ([`Library::numbered`]); the first directory whose index has a matching row wins. Each
-//! file is cached with its modification time and length; a parse re-checks both (one `stat`
-//! per file) and recompiles only what changed.
+//! file is cached with its modification time and length, and recompiled only when they
+//! change.
+//!
+//! How often the files are looked at is [`Library::recheck_after`]: by default every parse
+//! `stat`s the directories, the index and the templates it uses, so an edit shows on the
+//! very next parse. Inside the Wasm plugin every such `stat` is a WASI call that the host
+//! runs on a blocking thread pool, several times dearer than the parse itself, so the plugin
+//! trusts what it checked for [`PLUGIN_RECHECK`] and an edit shows within that long.
+//! Between checks a parse does no filesystem call at all, and the index row a
+//! (platform, command) pair selects is remembered until the index changes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::clitable::{self, Index, parse_chain};
 use crate::record::Record;
 use crate::template::Template;
+
+/// How long the Wasm plugin trusts a file it checked before it `stat`s it again: an edited
+/// template or index is used at most this long after it was saved.
+pub const PLUGIN_RECHECK: Duration = Duration::from_secs(1);
+
+/// Remembered index lookups per index; past this many distinct (platform, command) pairs
+/// the memo starts over, so arbitrary commands cannot grow it without bound.
+const LOOKUP_MEMO_LIMIT: usize = 4096;
 
 /// Where the library's directories come from.
 #[derive(Debug, Clone)]
@@ -39,15 +55,39 @@ fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
+/// A cached file: what was built from it, its stamp, and when the stamp was last checked.
+#[derive(Debug)]
+struct Cached<T> {
+    stamp: Stamp,
+    checked: Instant,
+    value: Arc<T>,
+}
+
+/// A directory's index as last seen: `None` when the directory had no index.
+#[derive(Debug)]
+struct IndexEntry {
+    file: Option<Cached<Index>>,
+    /// When `file` was last confirmed (including "still no index").
+    checked: Instant,
+    /// Row number the index gives each platform and command asked so far (`None`: no row).
+    lookups: HashMap<String, HashMap<String, Option<usize>>>,
+    /// Entries in `lookups`.
+    memo_len: usize,
+}
+
 /// Template directories with compiled indexes and templates cached by path.
 #[derive(Debug)]
 pub struct Library {
     /// The directories to search.
     roots: Roots,
-    /// Parsed indexes by index path, with the stamp they were read at.
-    indexes: HashMap<PathBuf, (Stamp, Arc<Index>)>,
-    /// Compiled templates by path, with the stamp they were read at.
-    templates: HashMap<PathBuf, (Stamp, Arc<Template>)>,
+    /// How long a checked stamp (or directory list) is trusted.
+    recheck: Duration,
+    /// The directory list and when it was made.
+    dirs: Option<(Instant, Arc<[PathBuf]>)>,
+    /// Indexes by directory.
+    indexes: HashMap<PathBuf, IndexEntry>,
+    /// Compiled templates by path.
+    templates: HashMap<PathBuf, Cached<Template>>,
 }
 
 impl Library {
@@ -64,19 +104,40 @@ impl Library {
     fn new(roots: Roots) -> Library {
         Library {
             roots,
+            recheck: Duration::ZERO,
+            dirs: None,
             indexes: HashMap::new(),
             templates: HashMap::new(),
         }
     }
 
-    fn dirs(&self) -> Vec<PathBuf> {
-        match &self.roots {
-            Roots::List(dirs) => dirs.clone(),
+    /// Trusts what was checked for `every` before looking at the files again (the default,
+    /// zero, checks on every parse). Edits then show at most `every` after they are saved.
+    pub fn recheck_after(mut self, every: Duration) -> Library {
+        self.recheck = every;
+        self
+    }
+
+    /// True while something checked at `checked` needs no new look at `now`.
+    fn fresh(&self, checked: Instant, now: Instant) -> bool {
+        now.saturating_duration_since(checked) < self.recheck
+    }
+
+    fn dirs(&mut self, now: Instant) -> Arc<[PathBuf]> {
+        if let Some((checked, dirs)) = &self.dirs
+            && self.fresh(*checked, now)
+        {
+            return Arc::clone(dirs);
+        }
+        let dirs: Arc<[PathBuf]> = match &self.roots {
+            Roots::List(dirs) => dirs.as_slice().into(),
             Roots::Numbered(base) => (0..)
                 .map(|i| base.join(i.to_string()))
                 .take_while(|d| d.is_dir())
                 .collect(),
-        }
+        };
+        self.dirs = Some((now, Arc::clone(&dirs)));
+        dirs
     }
 
     /// Parses `text`, the output of `command` on `platform`, with the first matching index row
@@ -87,17 +148,20 @@ impl Library {
         command: &str,
         text: &str,
     ) -> Result<Vec<Record>, clitable::Error> {
-        for dir in self.dirs() {
-            let Some(index) = self.index(&dir)? else {
+        let now = Instant::now();
+        for dir in self.dirs(now).iter() {
+            let Some((index, row)) = self.lookup(dir, platform, command, now)? else {
                 continue;
             };
-            let Some(row) = index.find(platform, command) else {
-                continue;
-            };
-            let chain = row
-                .templates
+            let names = &index.rows[row].templates;
+            // Most rows name one template: no vectors for the common case.
+            if let [name] = names.as_slice() {
+                let t = self.template(&dir.join(name), name, now)?;
+                return parse_chain(&[&t], text);
+            }
+            let chain = names
                 .iter()
-                .map(|name| self.template(&dir.join(name), name))
+                .map(|name| self.template(&dir.join(name), name, now))
                 .collect::<Result<Vec<_>, _>>()?;
             let refs: Vec<&Template> = chain.iter().map(Arc::as_ref).collect();
             return parse_chain(&refs, text);
@@ -108,37 +172,126 @@ impl Library {
         })
     }
 
-    /// The directory's index, re-read if it changed; `None` when it has no index.
-    fn index(&mut self, dir: &Path) -> Result<Option<Arc<Index>>, clitable::Error> {
-        let path = dir.join("index");
-        let Some(now) = stamp(&path) else {
-            self.indexes.remove(&path);
+    /// The directory's index (re-read if it changed) and the number of its row for
+    /// `platform` and `command`; `None` when there is no index or no such row.
+    fn lookup(
+        &mut self,
+        dir: &Path,
+        platform: &str,
+        command: &str,
+        now: Instant,
+    ) -> Result<Option<(Arc<Index>, usize)>, clitable::Error> {
+        let fresh = self
+            .indexes
+            .get(dir)
+            .is_some_and(|e| self.fresh(e.checked, now));
+        let entry = match self.indexes.get_mut(dir) {
+            Some(entry) if fresh => entry,
+            _ => self.refresh_index(dir, now)?,
+        };
+        let Some(file) = &entry.file else {
             return Ok(None);
         };
-        if let Some((seen, index)) = self.indexes.get(&path)
-            && *seen == now
-        {
-            return Ok(Some(Arc::clone(index)));
+        let index = Arc::clone(&file.value);
+        let memo = entry.lookups.get(platform).and_then(|m| m.get(command));
+        let row = match memo {
+            Some(row) => *row,
+            None => {
+                let row = index.position(platform, command);
+                if entry.memo_len >= LOOKUP_MEMO_LIMIT {
+                    entry.lookups.clear();
+                    entry.memo_len = 0;
+                }
+                entry
+                    .lookups
+                    .entry(platform.to_string())
+                    .or_default()
+                    .insert(command.to_string(), row);
+                entry.memo_len += 1;
+                row
+            }
+        };
+        Ok(row.map(|r| (index, r)))
+    }
+
+    /// Checks the directory's index file and re-reads it if it changed.
+    fn refresh_index(
+        &mut self,
+        dir: &Path,
+        now: Instant,
+    ) -> Result<&mut IndexEntry, clitable::Error> {
+        let path = dir.join("index");
+        let current = stamp(&path);
+        let entry = self
+            .indexes
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| IndexEntry {
+                file: None,
+                checked: now,
+                lookups: HashMap::new(),
+                memo_len: 0,
+            });
+        let unchanged = match (&mut entry.file, current) {
+            (Some(file), Some(now_stamp)) if file.stamp == now_stamp => {
+                file.checked = now;
+                true
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if !unchanged {
+            entry.lookups.clear();
+            entry.memo_len = 0;
+            entry.file = None;
+            if let Some(stamp) = current {
+                let text = read(&path)?;
+                let index = Index::parse(&path.display().to_string(), &text)?;
+                entry.file = Some(Cached {
+                    stamp,
+                    checked: now,
+                    value: Arc::new(index),
+                });
+            }
         }
-        let text = read(&path)?;
-        let index = Arc::new(Index::parse(&path.display().to_string(), &text)?);
-        self.indexes.insert(path, (now, Arc::clone(&index)));
-        Ok(Some(index))
+        entry.checked = now;
+        Ok(entry)
     }
 
     /// A compiled template, recompiled if its file changed.
-    fn template(&mut self, path: &Path, name: &str) -> Result<Arc<Template>, clitable::Error> {
-        let now = stamp(path);
-        if let (Some(now), Some((seen, t))) = (now, self.templates.get(path))
-            && *seen == now
+    fn template(
+        &mut self,
+        path: &Path,
+        name: &str,
+        now: Instant,
+    ) -> Result<Arc<Template>, clitable::Error> {
+        if let Some(t) = self.templates.get(path)
+            && self.fresh(t.checked, now)
         {
-            return Ok(Arc::clone(t));
+            return Ok(Arc::clone(&t.value));
+        }
+        let current = stamp(path);
+        if let (Some(current), Some(t)) = (current, self.templates.get_mut(path))
+            && t.stamp == current
+        {
+            t.checked = now;
+            return Ok(Arc::clone(&t.value));
         }
         let text = read(path)?;
         let t = Arc::new(Template::parse(name, &text)?);
-        if let Some(now) = now {
-            self.templates
-                .insert(path.to_path_buf(), (now, Arc::clone(&t)));
+        match current {
+            Some(stamp) => {
+                self.templates.insert(
+                    path.to_path_buf(),
+                    Cached {
+                        stamp,
+                        checked: now,
+                        value: Arc::clone(&t),
+                    },
+                );
+            }
+            None => {
+                self.templates.remove(path);
+            }
         }
         Ok(t)
     }

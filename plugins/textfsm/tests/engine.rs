@@ -1,6 +1,7 @@
 //! One test per TextFSM feature, with templates and inputs written for these tests.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use netpulse_plugin_textfsm::{CliTable, Library, Template, clitable, fsm, parse};
 use serde_json::{Value, json};
@@ -269,4 +270,51 @@ fn library_searches_directories_in_order_and_reloads_edited_templates() {
     );
     let err = lib.parse("p", "show other", "").expect_err("no template");
     assert_eq!(err.to_string(), "no template for p / show other");
+}
+
+#[test]
+fn library_with_a_recheck_window_sees_edits_once_it_has_passed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lib_dir = dir.path().join("0");
+    std::fs::create_dir_all(&lib_dir).expect("mkdir");
+    let index = lib_dir.join("index");
+    std::fs::write(
+        &index,
+        "Template, Platform, Command\nthing.textfsm, p, show thing\n",
+    )
+    .expect("write");
+    let tpl = lib_dir.join("thing.textfsm");
+    std::fs::write(&tpl, "Value A (\\w+)\n\nStart\n  ^a ${A}\n").expect("write");
+    let window = Duration::from_millis(400);
+    let mut lib = Library::numbered(dir.path()).recheck_after(window);
+    let started = Instant::now();
+    assert_eq!(
+        lib.parse("p", "show thing", "a x\n").expect("parses")[0]["a"],
+        "x"
+    );
+
+    // An edited template and a new index row...
+    std::fs::write(&tpl, "Value BEE (\\w+)\n\nStart\n  ^a ${BEE}\n").expect("write");
+    std::fs::write(
+        &index,
+        "Template, Platform, Command\nthing.textfsm, p, show thing\nthing.textfsm, p, show other\n",
+    )
+    .expect("write");
+    let within = lib.parse("p", "show thing", "a y\n");
+    if started.elapsed() < window {
+        // ...are not looked for inside the window: the checked files are trusted.
+        assert_eq!(within.expect("parses")[0]["a"], "y");
+        assert!(lib.parse("p", "show other", "a y\n").is_err());
+    }
+
+    // ...and are both used once it has passed.
+    std::thread::sleep(window.saturating_sub(started.elapsed()) + Duration::from_millis(50));
+    assert_eq!(
+        lib.parse("p", "show thing", "a z\n").expect("parses")[0]["bee"],
+        "z"
+    );
+    assert_eq!(
+        lib.parse("p", "show other", "a w\n").expect("parses")[0]["bee"],
+        "w"
+    );
 }
