@@ -69,7 +69,7 @@ pub fn load(path: &Path) -> Result<Config, Error> {
 }
 
 /// The keys that only take effect after a restart (design §6).
-pub const RESTART_KEYS: &[&str] = &["server.listen", "database.url"];
+pub const RESTART_KEYS: &[&str] = &["server.listen", "database.url", "worker.sealing_key_file"];
 
 impl Config {
     /// API keys from the config plus `NETPULSE_API_KEYS` (comma-separated), so keys can be
@@ -114,6 +114,9 @@ impl Config {
         }
         if self.database.url != next.database.url {
             keys.push(RESTART_KEYS[1]);
+        }
+        if self.worker.sealing_key_file != next.worker.sealing_key_file {
+            keys.push(RESTART_KEYS[2]);
         }
         keys
     }

@@ -209,6 +209,10 @@ pub struct Worker {
     pub queue_size: usize,
     /// Default seconds a job may run (a request's execution_timeout overrides it).
     pub timeout: u64,
+    /// File holding the key that seals queued requests (their credentials) in job records,
+    /// so a restarted gateway can still run them; created on first start. `NETPULSE_SEALING_KEY`
+    /// overrides it. Keep it with the database, out of its backups.
+    pub sealing_key_file: String,
 }
 
 impl Default for Worker {
@@ -218,6 +222,7 @@ impl Default for Worker {
             max_connections: 100,
             queue_size: 1000,
             timeout: 30,
+            sealing_key_file: ".netpulse/sealing.key".into(),
         }
     }
 }

@@ -45,6 +45,16 @@ pub struct JobRow {
     pub batch_id: Option<String>,
     /// When a still-queued job expires (its `ttl`).
     pub expires_at: Option<String>,
+    /// The job's wave within its batch.
+    pub wave: Option<i64>,
+    /// The device's position in its bulk request.
+    pub device_index: Option<i64>,
+    /// Run again after a crash interrupted it (read-only jobs only).
+    pub retry_on_restart: bool,
+    /// JSON of the webhook delivery outcome, once attempted.
+    pub webhook: Option<String>,
+    /// When the record is deleted (its `result_ttl` after it ended).
+    pub result_expires_at: Option<String>,
 }
 
 /// What a new job row needs.
@@ -77,7 +87,22 @@ pub enum CancelOutcome {
 }
 
 const COLUMNS: &str = "id, status, queue, worker, created_at, started_at, ended_at, host, port, \
-    device_type, kind, command, request, result, error_type, error_message, batch_id, expires_at";
+    device_type, kind, command, request, result, error_type, error_message, batch_id, expires_at, \
+    wave, device_index, retry_on_restart, webhook, result_expires_at";
+
+/// Columns an insert writes: [`COLUMNS`] plus the sealed request.
+const INSERT_COLUMNS: usize = 24;
+
+/// Rows per multi-row INSERT: 24 × 200 parameters stays far below both databases' limits.
+const INSERT_CHUNK: usize = 200;
+
+/// Reads an integer column that is INT8 on SQLite and INT4 on PostgreSQL.
+fn int(row: &AnyRow, column: &str) -> Result<Option<i64>, sqlx::Error> {
+    row.try_get::<Option<i64>, _>(column).or_else(|_| {
+        row.try_get::<Option<i32>, _>(column)
+            .map(|v| v.map(i64::from))
+    })
+}
 
 fn from_row(row: &AnyRow) -> Result<JobRow, sqlx::Error> {
     Ok(JobRow {
@@ -89,9 +114,7 @@ fn from_row(row: &AnyRow) -> Result<JobRow, sqlx::Error> {
         started_at: row.try_get("started_at")?,
         ended_at: row.try_get("ended_at")?,
         host: row.try_get("host")?,
-        port: row
-            .try_get::<i64, _>("port")
-            .or_else(|_| row.try_get::<i32, _>("port").map(i64::from))?,
+        port: int(row, "port")?.unwrap_or(0),
         device_type: row.try_get("device_type")?,
         kind: row.try_get("kind")?,
         command: row.try_get("command")?,
@@ -101,37 +124,102 @@ fn from_row(row: &AnyRow) -> Result<JobRow, sqlx::Error> {
         error_message: row.try_get("error_message")?,
         batch_id: row.try_get("batch_id")?,
         expires_at: row.try_get("expires_at")?,
+        wave: int(row, "wave")?,
+        device_index: int(row, "device_index")?,
+        retry_on_restart: int(row, "retry_on_restart")?.unwrap_or(0) != 0,
+        webhook: row.try_get("webhook")?,
+        result_expires_at: row.try_get("result_expires_at")?,
     })
 }
 
+/// A queued job's id and its sealed request, for re-running after a restart.
+#[derive(Debug, Clone)]
+pub struct SealedJob {
+    /// The job.
+    pub id: String,
+    /// Its status now.
+    pub status: String,
+    /// Device host, for batch summaries.
+    pub host: String,
+    /// The sealed request, when one was kept.
+    pub sealed: Option<String>,
+}
+
+/// What a restart did to the jobs a crash left behind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recovered {
+    /// Started jobs queued again (`retry_on_restart`).
+    pub requeued: u64,
+    /// Started jobs failed with the restart reason.
+    pub failed: u64,
+}
+
 impl Store {
-    /// Records a new job (status `queued`) before it is acknowledged to the client.
-    pub async fn insert_job(&self, job: &NewJob) -> Result<(), Error> {
-        self.timed(sqlx::query(
-            "INSERT INTO jobs (id, status, queue, worker, created_at, started_at, ended_at, host, port, \
-             device_type, kind, command, request, result, error_type, error_message, batch_id, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-        )
-        .bind(&job.id)
-        .bind(&job.status)
-        .bind(&job.queue)
-        .bind(&job.worker)
-        .bind(&job.created_at)
-        .bind(&job.started_at)
-        .bind(&job.ended_at)
-        .bind(&job.host)
-        .bind(job.port)
-        .bind(&job.device_type)
-        .bind(&job.kind)
-        .bind(&job.command)
-        .bind(&job.request)
-        .bind(&job.result)
-        .bind(&job.error_type)
-        .bind(&job.error_message)
-        .bind(&job.batch_id)
-        .bind(&job.expires_at)
-        .execute(&self.pool)
-        ).await?;
+    /// Records a new job (status `queued`) before it is acknowledged to the client, with
+    /// its sealed request so a restarted gateway can still run it.
+    pub async fn insert_job(&self, job: &NewJob, sealed: Option<&str>) -> Result<(), Error> {
+        self.insert_jobs(&[(job, sealed)]).await
+    }
+
+    /// Records many jobs in one transaction (a bulk request): all or none.
+    pub async fn insert_jobs(&self, jobs: &[(&NewJob, Option<&str>)]) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        self.insert_jobs_in(&mut tx, jobs).await?;
+        self.timed(tx.commit()).await?;
+        Ok(())
+    }
+
+    /// Inserts job rows inside a caller's transaction, in chunks of multi-row INSERTs.
+    pub(crate) async fn insert_jobs_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        jobs: &[(&NewJob, Option<&str>)],
+    ) -> Result<(), Error> {
+        for chunk in jobs.chunks(INSERT_CHUNK) {
+            let mut sql = format!("INSERT INTO jobs ({COLUMNS}, sealed) VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for c in 0..INSERT_COLUMNS {
+                    if c > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!("${}", i * INSERT_COLUMNS + c + 1));
+                }
+                sql.push(')');
+            }
+            let mut query = sqlx::query(&sql);
+            for (job, sealed) in chunk {
+                query = query
+                    .bind(&job.id)
+                    .bind(&job.status)
+                    .bind(&job.queue)
+                    .bind(&job.worker)
+                    .bind(&job.created_at)
+                    .bind(&job.started_at)
+                    .bind(&job.ended_at)
+                    .bind(&job.host)
+                    .bind(job.port)
+                    .bind(&job.device_type)
+                    .bind(&job.kind)
+                    .bind(&job.command)
+                    .bind(&job.request)
+                    .bind(&job.result)
+                    .bind(&job.error_type)
+                    .bind(&job.error_message)
+                    .bind(&job.batch_id)
+                    .bind(&job.expires_at)
+                    .bind(job.wave)
+                    .bind(job.device_index)
+                    .bind(i64::from(job.retry_on_restart))
+                    .bind(&job.webhook)
+                    .bind(&job.result_expires_at)
+                    .bind(*sealed);
+            }
+            self.timed(query.execute(&mut **tx)).await?;
+        }
         Ok(())
     }
 
@@ -156,16 +244,20 @@ impl Store {
         ended_at: &str,
         result: &str,
         error: Option<(&str, &str)>,
+        result_expires_at: Option<&str>,
     ) -> Result<(), Error> {
+        // The sealed request goes with the end state: an ended job never runs again, so its
+        // credentials need not outlive it.
         self.timed(sqlx::query(
-            "UPDATE jobs SET status = $1, ended_at = $2, result = $3, error_type = $4, error_message = $5 \
-             WHERE id = $6",
+            "UPDATE jobs SET status = $1, ended_at = $2, result = $3, error_type = $4, error_message = $5, \
+             result_expires_at = $6, sealed = NULL WHERE id = $7",
         )
         .bind(status)
         .bind(ended_at)
         .bind(result)
         .bind(error.map(|(kind, _)| kind))
         .bind(error.map(|(_, message)| message))
+        .bind(result_expires_at)
         .bind(id)
         .execute(&self.pool)
         ).await?;
@@ -219,7 +311,7 @@ impl Store {
     /// Cancels a queued job.
     pub async fn cancel_job(&self, id: &str, at: &str) -> Result<CancelOutcome, Error> {
         let done = self.timed(sqlx::query(
-            "UPDATE jobs SET status = 'canceled', ended_at = $1 WHERE id = $2 AND status = 'queued'",
+            "UPDATE jobs SET status = 'canceled', ended_at = $1, sealed = NULL WHERE id = $2 AND status = 'queued'",
         )
         .bind(at)
         .bind(id)
@@ -234,20 +326,142 @@ impl Store {
         })
     }
 
-    /// At start: jobs a crashed process left `started` (or `queued`, whose secrets died with
-    /// it) end `failed` with `reason`. Returns how many.
-    pub async fn fail_interrupted(&self, at: &str, reason: &str) -> Result<u64, Error> {
-        let result = serde_json::json!({"type": 2, "retval": [], "error": {"type": "restarted", "message": reason}})
+    /// At start: jobs a crashed process left `started` are queued again when they asked for
+    /// it (`retry_on_restart`, read-only, request still sealed), the rest end `failed` with
+    /// `reason`. Queued jobs stay queued: the caller runs them.
+    pub async fn recover_started(&self, at: &str, reason: &str) -> Result<Recovered, Error> {
+        let requeued = self.timed(sqlx::query(
+            "UPDATE jobs SET status = 'queued', worker = NULL, started_at = NULL \
+             WHERE status = 'started' AND retry_on_restart = 1 AND kind = 'command' AND sealed IS NOT NULL",
+        )
+        .execute(&self.pool)
+        ).await?;
+        let failed = self.fail_where("status = 'started'", at, reason).await?;
+        Ok(Recovered {
+            requeued: requeued.rows_affected(),
+            failed,
+        })
+    }
+
+    /// Ends one queued job `failed` with `kind` and `message` (a restart that cannot rebuild
+    /// it, a batch that stopped before its wave). False when it was no longer queued.
+    pub async fn fail_queued(
+        &self,
+        id: &str,
+        at: &str,
+        kind: &str,
+        message: &str,
+    ) -> Result<bool, Error> {
+        let result = serde_json::json!({"type": 2, "retval": [], "error": {"type": kind, "message": message}})
             .to_string();
         let done = self.timed(sqlx::query(
-            "UPDATE jobs SET status = 'failed', ended_at = $1, result = $2, error_type = 'restarted', error_message = $3 \
-             WHERE status IN ('started', 'queued')",
+            "UPDATE jobs SET status = 'failed', ended_at = $1, result = $2, error_type = $3, error_message = $4, sealed = NULL \
+             WHERE id = $5 AND status = 'queued'",
         )
+        .bind(at)
+        .bind(&result)
+        .bind(kind)
+        .bind(message)
+        .bind(id)
+        .execute(&self.pool)
+        ).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn fail_where(&self, condition: &str, at: &str, reason: &str) -> Result<u64, Error> {
+        let result = serde_json::json!({"type": 2, "retval": [], "error": {"type": "restarted", "message": reason}})
+            .to_string();
+        let done = self.timed(sqlx::query(&format!(
+            "UPDATE jobs SET status = 'failed', ended_at = $1, result = $2, error_type = 'restarted', error_message = $3, sealed = NULL \
+             WHERE {condition}"
+        ))
         .bind(at)
         .bind(&result)
         .bind(reason)
         .execute(&self.pool)
         ).await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Queued jobs outside any batch, oldest first, with their sealed requests.
+    pub async fn queued_singles(&self) -> Result<Vec<SealedJob>, Error> {
+        self.sealed_where("status = 'queued' AND batch_id IS NULL", None, None)
+            .await
+    }
+
+    /// One wave's jobs in device order, with their sealed requests.
+    pub async fn wave_jobs(&self, batch: &str, wave: i64) -> Result<Vec<SealedJob>, Error> {
+        self.sealed_where("batch_id = $1 AND wave = $2", Some(batch), Some(wave))
+            .await
+    }
+
+    async fn sealed_where(
+        &self,
+        condition: &str,
+        batch: Option<&str>,
+        wave: Option<i64>,
+    ) -> Result<Vec<SealedJob>, Error> {
+        let sql = format!(
+            "SELECT id, status, host, sealed FROM jobs WHERE {condition} ORDER BY device_index, created_at, id"
+        );
+        let mut query = sqlx::query(&sql);
+        if let Some(batch) = batch {
+            query = query.bind(batch);
+        }
+        if let Some(wave) = wave {
+            query = query.bind(wave);
+        }
+        let rows = self.timed(query.fetch_all(&self.pool)).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SealedJob {
+                    id: row.try_get("id")?,
+                    status: row.try_get("status")?,
+                    host: row.try_get("host")?,
+                    sealed: row.try_get("sealed")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Error::from)
+    }
+
+    /// A batch's jobs in device order (id, host, status, wave, device index).
+    pub async fn batch_jobs(&self, batch: &str) -> Result<Vec<JobRow>, Error> {
+        let rows = self
+            .timed(
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM jobs WHERE batch_id = $1 ORDER BY device_index"
+                ))
+                .bind(batch)
+                .fetch_all(&self.pool),
+            )
+            .await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Records how a job's webhook delivery went.
+    pub async fn set_job_webhook(&self, id: &str, outcome: &str) -> Result<(), Error> {
+        self.timed(
+            sqlx::query("UPDATE jobs SET webhook = $1 WHERE id = $2")
+                .bind(outcome)
+                .bind(id)
+                .execute(&self.pool),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes jobs whose `result_ttl` has passed; returns how many.
+    pub async fn delete_expired_jobs(&self, now: &str) -> Result<u64, Error> {
+        let done = self
+            .timed(
+                sqlx::query(
+                    "DELETE FROM jobs WHERE result_expires_at IS NOT NULL AND result_expires_at < $1",
+                )
+                .bind(now)
+                .execute(&self.pool),
+            )
+            .await?;
         Ok(done.rows_affected())
     }
 }

@@ -39,6 +39,22 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
         ],
     ),
     (2, super::cache_entries::MIGRATION),
+    (
+        3,
+        &[
+            // The request with its credentials, sealed (see jobs::seal), while the job may still run.
+            "ALTER TABLE jobs ADD COLUMN sealed TEXT",
+            "ALTER TABLE jobs ADD COLUMN wave INTEGER",
+            "ALTER TABLE jobs ADD COLUMN device_index INTEGER",
+            "ALTER TABLE jobs ADD COLUMN retry_on_restart INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE jobs ADD COLUMN webhook TEXT",
+            "ALTER TABLE jobs ADD COLUMN result_expires_at TEXT",
+            "CREATE INDEX IF NOT EXISTS jobs_result_expiry ON jobs (result_expires_at)",
+            "CREATE INDEX IF NOT EXISTS jobs_batch_wave ON jobs (batch_id, wave)",
+            super::batches::TABLE,
+            "CREATE INDEX IF NOT EXISTS batches_status ON batches (status)",
+        ],
+    ),
 ];
 
 /// Brings the schema up to date; safe to call on every start and from several processes

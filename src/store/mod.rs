@@ -4,7 +4,9 @@
 //! - [`migrations`]: schema versions applied at start, identical on both databases.
 //! - [`cache_entries`]: the cache's L3 rows and the shared `netpulse_secrets` table.
 //! - [`jobs`]: job rows: insert, state changes (each one statement, so atomic), queries.
+//! - [`batches`]: bulk batches: their waves, decisions and progress.
 
+pub mod batches;
 pub mod cache_entries;
 pub mod jobs;
 pub mod migrations;
@@ -16,7 +18,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
 use crate::config::Database;
 
-pub use jobs::{CancelOutcome, JobFilter, JobRow, NewJob};
+pub use batches::BatchRow;
+pub use jobs::{CancelOutcome, JobFilter, JobRow, NewJob, Recovered, SealedJob};
 
 /// Store failures. Messages never contain the database password.
 #[derive(Debug, thiserror::Error)]
