@@ -213,7 +213,7 @@ macro_rules! strategy_component {
                     summary.succeeded,
                     summary.failed,
                     &params,
-                    false,
+                    $canary,
                 ) {
                     kit::Decision::Continue => Decision::Continue,
                     kit::Decision::Abort => Decision::Abort,
