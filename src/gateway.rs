@@ -35,6 +35,12 @@ pub enum Error {
     /// The plugin directory could not be watched.
     #[error("{0}")]
     Watch(String),
+    /// The key sealing queued requests could not be loaded.
+    #[error(transparent)]
+    Seal(#[from] jobs::seal::Error),
+    /// Work left by a previous run could not be recovered.
+    #[error("recover work left by the previous run: {0}")]
+    Recover(#[from] jobs::Error),
     /// No API key and auth not explicitly disabled on loopback.
     #[error(
         "no API key configured: set server.api_keys or NETPULSE_API_KEYS (or, on a loopback listener only, server.insecure_no_auth: true)"
@@ -188,15 +194,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
     let store = Store::connect(&config.database)
         .await?
         .with_metrics(metrics.clone());
-    let failed = store
-        .fail_interrupted(&jobs::model::now(), "gateway restarted")
-        .await?;
-    if failed > 0 {
-        tracing::warn!(
-            jobs = failed,
-            "jobs left unfinished by a previous run marked failed"
-        );
-    }
+    let sealer = jobs::seal::Sealer::load(&base.join(&config.worker.sealing_key_file))?;
     let pool = &config.connection_pool;
     let known_hosts = base.join(&config.ssh.known_hosts);
     let connector = Connector::new(
@@ -220,14 +218,29 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
     .await?;
     let pool = Pool::new(pool_settings(&config));
     let reaper = pool.spawn_reaper(REAP_EVERY);
+    let rebuild: jobs::Rebuild = {
+        let (live, vendors) = (live.clone(), vendors.clone());
+        Arc::new(move |text: &str| {
+            let request: api::request::ExecutionRequest =
+                serde_json::from_str(text).map_err(|e| e.to_string())?;
+            let mut spec = request
+                .into_spec(&live.current(), &jobs::Parsers::known(&*vendors))
+                .map_err(|e| e.to_string())?;
+            spec.source = Some(text.to_string());
+            Ok(spec)
+        })
+    };
     let deps = jobs::Deps {
         pool: pool.clone(),
         connector: connector.clone(),
         store: store.clone(),
         profiles: vendors.clone(),
-        parsers: vendors,
+        parsers: vendors.clone(),
+        strategies: vendors,
         metrics: metrics.clone(),
         cache: cache.clone(),
+        sealer,
+        rebuild,
     };
     let jobs = Jobs::start(
         deps,
@@ -235,6 +248,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         config.worker.queue_size,
         metrics.clone(),
     );
+    jobs.recover().await?;
     let state = AppState::new(
         live.clone(),
         metrics.clone(),

@@ -108,9 +108,14 @@ impl From<jobs::Error> for ApiError {
         match e {
             jobs::Error::QueueFull(_) => ApiError::QueueFull(e.to_string()),
             jobs::Error::ShuttingDown => ApiError::ShuttingDown,
-            jobs::Error::NotFound(_) => ApiError::NotFound(e.to_string()),
-            jobs::Error::NotQueued { .. } => ApiError::Conflict(e.to_string()),
+            jobs::Error::NotFound(_) | jobs::Error::BatchNotFound(_) => {
+                ApiError::NotFound(e.to_string())
+            }
+            jobs::Error::NotQueued { .. } | jobs::Error::NotPaused { .. } => {
+                ApiError::Conflict(e.to_string())
+            }
             jobs::Error::Store(e) => ApiError::Internal(e.to_string()),
+            jobs::Error::Seal(e) => ApiError::Internal(e.to_string()),
         }
     }
 }

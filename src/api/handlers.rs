@@ -50,7 +50,10 @@ pub async fn exec(
     }
     let config = state.config();
     let known = state.jobs().deps().parsers.known();
-    let spec = request.into_spec(&config, &known)?;
+    // Kept (sealed) with the job so it can still run after a restart.
+    let source = serde_json::to_string(&request).ok();
+    let mut spec = request.into_spec(&config, &known)?;
+    spec.source = source;
     let job = match state.jobs().submit(spec).await {
         Ok(job) => job,
         Err(e) => {
@@ -68,6 +71,66 @@ pub async fn exec(
         _ => job,
     };
     Ok((StatusCode::CREATED, axum::Json(job)))
+}
+
+/// `POST /device/bulk`: validates every device, plans the waves with the strategy, records
+/// the batch and its jobs; 201 with the job per device (or, when the strategy could not plan,
+/// the batch failed with its reason and every device under `failed`).
+pub async fn bulk(
+    State(state): State<AppState>,
+    Json(body): Json<Value>,
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    if state.jobs().is_shutting_down() {
+        return Err(ApiError::ShuttingDown);
+    }
+    let config = state.config();
+    let deps = state.jobs().deps();
+    let submission = super::bulk::parse(
+        body,
+        &config,
+        &deps.parsers.known(),
+        &deps.strategies.names(),
+    )?;
+    let hosts: Vec<String> = submission
+        .devices
+        .iter()
+        .map(|d| d.spec.target.host.clone())
+        .collect();
+    let accepted = state.jobs().submit_bulk(submission).await?;
+    let body = match &accepted.failure {
+        None => json!({
+            "batch_id": accepted.batch_id,
+            "status": "running",
+            "succeeded": accepted.jobs.iter().map(|(id, host)| json!({
+                "id": id, "status": "queued", "queue": "bulk", "host": host,
+            })).collect::<Vec<_>>(),
+            "failed": [],
+        }),
+        Some(reason) => json!({
+            "batch_id": accepted.batch_id,
+            "status": "failed",
+            "reason": reason,
+            "succeeded": [],
+            "failed": hosts.iter().map(|host| json!({"host": host, "reason": reason})).collect::<Vec<_>>(),
+        }),
+    };
+    Ok((StatusCode::CREATED, axum::Json(body)))
+}
+
+/// `GET /batches/{id}`: progress, waves, per-device jobs and each wave's decision.
+pub async fn get_batch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    Ok(axum::Json(state.jobs().batch(&id).await?))
+}
+
+/// `POST /batches/{id}/resume`: continues a paused batch; 409 when it is not paused.
+pub async fn resume_batch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    Ok(axum::Json(state.jobs().resume_batch(&id).await?))
 }
 
 /// `POST /device/test`: connect, log in, see the prompt, disconnect; synchronous.

@@ -6,10 +6,12 @@
 //! - [`json`]: the JSON extractor answering in the API's error shape.
 //! - [`auth`]: API keys, compared in constant time.
 //! - [`request`]: `ExecutionRequest` and its validation.
+//! - [`bulk`]: the bulk body: shared request, per-device overrides, strategy.
 //! - [`inventory`]: naming a device by its inventory entry instead of connection_args.
 //! - [`handlers`]: one function per route.
 
 pub mod auth;
+pub mod bulk;
 pub mod error;
 pub mod handlers;
 pub mod inventory;
@@ -136,6 +138,9 @@ pub fn app(state: AppState) -> Router {
     let protected = Router::new()
         .route("/device/exec", post(handlers::exec))
         .route("/device/test", post(handlers::test_device))
+        .route("/device/bulk", post(handlers::bulk))
+        .route("/batches/{id}", get(handlers::get_batch))
+        .route("/batches/{id}/resume", post(handlers::resume_batch))
         .route("/jobs", get(handlers::list_jobs))
         .route(
             "/jobs/{id}",

@@ -3,17 +3,18 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{ApiError, inventory};
 use crate::config::{Config, platform};
 use crate::jobs::model::CacheRequest;
+use crate::jobs::webhook::Webhook;
 use crate::jobs::{Driver, JobSpec, Work};
 use crate::ssh::{Auth, Secret, Target};
 
 /// A string or a list of strings (NetPulse accepts both for `command` and `config`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
     /// One command.
@@ -23,7 +24,7 @@ pub enum OneOrMany {
 }
 
 /// `connection_args`: how to reach and log in to the device.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ConnectionArgs {
     /// Platform (Netmiko name or alias).
     pub device_type: Option<String>,
@@ -51,14 +52,14 @@ pub struct ConnectionArgs {
 }
 
 /// `parsing`: which parser to apply to each output.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Parsing {
     /// `auto` (the vendor plugin, then textfsm) or a plugin name.
     pub name: String,
 }
 
 /// `cache`: per-request cache control (never applied to config pushes).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CacheControl {
     /// Use the cache for this request.
@@ -70,7 +71,7 @@ pub struct CacheControl {
 }
 
 /// The body of `POST /device/exec`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionRequest {
     /// An inventory device name: fills `connection_args` (host, port, platform, login and
@@ -101,21 +102,25 @@ pub struct ExecutionRequest {
     pub save: Option<bool>,
     /// Cache control.
     pub cache: Option<CacheControl>,
-    /// NetPulse fields not supported yet: accepted at their defaults, 422 otherwise.
+    /// Where to announce the job's end (`{url, method, headers, timeout, max_retries,
+    /// retry_intervals}`).
     pub webhook: Option<Value>,
-    /// See `webhook`.
+    /// After a gateway crash interrupted the job, run it again instead of failing it
+    /// (honoured for show commands only: a config push is never repeated blindly).
+    pub retry_on_restart: Option<bool>,
+    /// NetPulse fields not supported yet: accepted at their defaults, 422 otherwise.
     pub driver_args: Option<Value>,
-    /// See `webhook`.
+    /// See `driver_args`.
     pub audit_mode: Option<Value>,
-    /// See `webhook`.
+    /// See `driver_args`.
     pub detach: Option<Value>,
-    /// See `webhook`.
+    /// See `driver_args`.
     pub credential: Option<Value>,
-    /// See `webhook`.
+    /// See `driver_args`.
     pub rendering: Option<Value>,
-    /// See `webhook`.
+    /// See `driver_args`.
     pub file_transfer: Option<Value>,
-    /// See `webhook`.
+    /// See `driver_args`.
     pub push_interval: Option<Value>,
 }
 
@@ -153,7 +158,6 @@ impl ExecutionRequest {
     /// Checks every rule and builds the job spec; `known_parsers` lists accepted parser names.
     pub fn into_spec(self, config: &Config, known_parsers: &[String]) -> Result<JobSpec, ApiError> {
         for (field, value) in [
-            ("webhook", &self.webhook),
             ("driver_args", &self.driver_args),
             ("audit_mode", &self.audit_mode),
             ("detach", &self.detach),
@@ -284,6 +288,10 @@ impl ExecutionRequest {
                 "connection_args.timeout: {t} must be above 0"
             )));
         }
+        let webhook = match &self.webhook {
+            None | Some(Value::Null) => None,
+            Some(hook) => Some(Webhook::from_json(hook).map_err(|e| invalid(e.to_string()))?),
+        };
         let target = Target {
             host: host.to_string(),
             port: args.port.unwrap_or(22),
@@ -307,6 +315,8 @@ impl ExecutionRequest {
             "parsing": parsing,
             "save": self.save,
             "cache": self.cache.as_ref().map(|c| json!({"enabled": c.enabled, "ttl": c.ttl, "refresh": c.refresh})),
+            "webhook": webhook.as_ref().map(Webhook::redacted),
+            "retry_on_restart": self.retry_on_restart,
         });
         let cache = match (&self.cache, &work) {
             (Some(c), Work::Commands(_)) => CacheRequest {
@@ -328,6 +338,10 @@ impl ExecutionRequest {
             execution_timeout,
             ttl: self.ttl.map(Duration::from_secs),
             redacted_request,
+            source: None,
+            retry_on_restart: self.retry_on_restart.unwrap_or(false),
+            result_ttl: self.result_ttl.map(Duration::from_secs),
+            webhook,
         })
     }
 }

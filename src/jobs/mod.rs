@@ -8,20 +8,28 @@
 //! - [`runner`]: running one job on its device.
 //! - [`pinned`]: per-device turns for `queue_strategy: pinned`.
 //! - [`cached`]: the cache lookup before the device, and storing or invalidating after.
-//! - [`vendors`]: where session profiles and parsers come from.
+//! - [`vendors`]: where session profiles, parsers and strategies come from.
+//! - [`lanes`]: the worker queue's exec and bulk lanes (fair scheduling).
+//! - [`batch`]: bulk batches: planning waves with a strategy plugin and running them.
+//! - [`seal`]: requests sealed at rest, so queued work survives a restart.
+//! - [`webhook`]: announcing a job's or batch's end.
 
+pub mod batch;
 pub mod cached;
+pub mod lanes;
 pub mod model;
 pub mod pinned;
 pub mod runner;
+pub mod seal;
 pub mod vendors;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::{Mutex, broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -30,8 +38,16 @@ use crate::metrics::Metrics;
 use crate::ssh::Connector;
 use crate::ssh::pool::Pool;
 use crate::store::{self, CancelOutcome, JobFilter, JobRow, Store};
+use lanes::{Lane, Lanes};
 pub use model::{Driver, Job, JobSpec, Work};
-pub use vendors::{Parsers, PluginVendors, Profiles};
+pub use vendors::{Parsers, PluginVendors, Profiles, Strategies};
+
+/// Rebuilds a job spec from the request text it was sealed from (the API's validation, with
+/// the config in force), for jobs that run after a restart or when their wave comes.
+pub type Rebuild = Arc<dyn Fn(&str) -> Result<JobSpec, String> + Send + Sync>;
+
+/// How often records past their `result_ttl` are deleted.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// Why a job could not be accepted or found.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +61,20 @@ pub enum Error {
     /// No job with that id.
     #[error("no job with id {0}")]
     NotFound(String),
+    /// No batch with that id.
+    #[error("no batch with id {0}")]
+    BatchNotFound(String),
+    /// Resume asked for a batch that is not paused.
+    #[error("batch {id} is {status}; only a paused batch can be resumed")]
+    NotPaused {
+        /// The batch.
+        id: String,
+        /// Its current status.
+        status: String,
+    },
+    /// The request could not be sealed for storage.
+    #[error(transparent)]
+    Seal(#[from] seal::Error),
     /// Cancel asked for a job that already left the queue.
     #[error("job {id} is {status}, only queued jobs can be canceled")]
     NotQueued {
@@ -74,6 +104,12 @@ pub struct Deps {
     pub metrics: Metrics,
     /// The result cache, asked before the device.
     pub cache: Cache,
+    /// Bulk strategies (plan waves, decide after each).
+    pub strategies: Arc<dyn Strategies>,
+    /// Seals requests into job rows.
+    pub sealer: seal::Sealer,
+    /// Turns a sealed request back into a spec.
+    pub rebuild: Rebuild,
 }
 
 /// A queued job: its id and the spec (with secrets) a worker needs.
@@ -82,6 +118,8 @@ struct Queued {
     spec: JobSpec,
     /// Set for `pinned` jobs: the job runs only at its turn for the device.
     ticket: Option<pinned::Ticket>,
+    /// Told when the job has ended (a batch runner counting its wave).
+    done: Option<mpsc::UnboundedSender<String>>,
 }
 
 /// The job service: submit, query, cancel, wait. Cheap to clone.
@@ -92,10 +130,9 @@ pub struct Jobs {
 
 struct Inner {
     deps: Arc<Deps>,
-    sender: mpsc::UnboundedSender<Queued>,
-    receiver: Arc<Mutex<mpsc::UnboundedReceiver<Queued>>>,
-    /// Jobs waiting for a worker, bounded by `queue_size` (live-tunable, hence not the
-    /// channel's own capacity).
+    lanes: Lanes<Queued>,
+    /// Jobs waiting for a worker in either lane, bounded by `queue_size` for execs (bulk
+    /// jobs enter only while it is under half full).
     queued: AtomicUsize,
     queue_size: AtomicUsize,
     /// Workers wanted; a worker whose number is at or past it exits after its job.
@@ -107,6 +144,10 @@ struct Inner {
     ended: broadcast::Sender<Arc<str>>,
     shutting_down: AtomicBool,
     busy_workers: AtomicUsize,
+    /// Batch ids with a runner in this process, so a resume never starts a second one.
+    /// Batch ids with a runner in this process (and whether to look again when it ends),
+    /// so a resume never starts a second runner.
+    batch_runners: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 /// How many finished-job notifications a slow waiter may miss before it re-reads the store.
@@ -115,12 +156,10 @@ const ENDED_BACKLOG: usize = 4096;
 impl Jobs {
     /// Starts `workers` workers over a queue of `queue_size`.
     pub fn start(deps: Deps, workers: usize, queue_size: usize, metrics: Metrics) -> Self {
-        let (sender, receiver) = mpsc::unbounded_channel();
         let (ended, _) = broadcast::channel(ENDED_BACKLOG);
         let inner = Arc::new(Inner {
             deps: Arc::new(deps),
-            sender,
-            receiver: Arc::new(Mutex::new(receiver)),
+            lanes: Lanes::default(),
             queued: AtomicUsize::new(0),
             queue_size: AtomicUsize::new(queue_size.max(1)),
             workers_wanted: AtomicUsize::new(0),
@@ -130,9 +169,18 @@ impl Jobs {
             ended,
             shutting_down: AtomicBool::new(false),
             busy_workers: AtomicUsize::new(0),
+            batch_runners: Default::default(),
         });
         let jobs = Self { inner };
         jobs.resize(workers, queue_size);
+        let store = jobs.inner.deps.store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                tick.tick().await;
+                sweep_expired(&store).await;
+            }
+        });
         jobs
     }
 
@@ -173,48 +221,30 @@ impl Jobs {
             })
             .map_err(|_| Error::QueueFull(limit))?;
         let id = Uuid::new_v4().to_string();
-        let created = Utc::now();
-        let row = JobRow {
-            id: id.clone(),
-            status: model::status::QUEUED.into(),
-            queue: spec.queue.clone(),
-            worker: None,
-            created_at: model::format_time(created),
-            started_at: None,
-            ended_at: None,
-            host: spec.target.host.clone(),
-            port: i64::from(spec.target.port),
-            device_type: spec.device_type.clone(),
-            kind: spec.work.kind().into(),
-            command: serde_json::to_string(spec.work.lines()).unwrap_or_else(|_| "[]".into()),
-            request: spec.redacted_request.to_string(),
-            result: None,
-            error_type: None,
-            error_message: None,
-            batch_id: None,
-            expires_at: spec.ttl.and_then(|ttl| {
-                chrono::Duration::from_std(ttl)
-                    .ok()
-                    .map(|ttl| model::format_time(created + ttl))
-            }),
+        let row = new_row(&id, &spec, Utc::now(), None);
+        let sealed = match spec
+            .source
+            .as_deref()
+            .map(|s| self.inner.deps.sealer.seal(&id, s))
+        {
+            Some(Err(e)) => {
+                self.inner.queued.fetch_sub(1, Ordering::Relaxed);
+                return Err(e.into());
+            }
+            Some(Ok(sealed)) => Some(sealed),
+            None => None,
         };
-        if let Err(e) = self.inner.deps.store.insert_job(&row).await {
+        if let Err(e) = self
+            .inner
+            .deps
+            .store
+            .insert_job(&row, sealed.as_deref())
+            .await
+        {
             self.inner.queued.fetch_sub(1, Ordering::Relaxed);
             return Err(e.into());
         }
-        // Tickets are taken here, in submit order, which is the order pinned jobs then run in.
-        let ticket =
-            (spec.queue == "pinned").then(|| self.inner.pinned.ticket(&spec.target.label()));
-        if let Err(mpsc::error::SendError(lost)) =
-            self.inner.sender.send(Queued { id, spec, ticket })
-        {
-            if let Some(ticket) = &lost.ticket {
-                self.inner.pinned.done(ticket);
-            }
-            // Workers are gone only when the runtime is shutting down.
-            self.inner.queued.fetch_sub(1, Ordering::Relaxed);
-            return Err(Error::ShuttingDown);
-        }
+        self.inner.enqueue(Lane::Exec, id, spec, None);
         Ok(Job::from_row(&row))
     }
 
@@ -299,17 +329,96 @@ impl Jobs {
     }
 }
 
+impl Inner {
+    /// Puts an accepted job (already counted in `queued`) in its lane. Pinned tickets are
+    /// taken here, in submit order, which is the order pinned jobs then run in.
+    fn enqueue(
+        &self,
+        lane: Lane,
+        id: String,
+        spec: JobSpec,
+        done: Option<mpsc::UnboundedSender<String>>,
+    ) {
+        let ticket = (lane == Lane::Exec && spec.queue == "pinned")
+            .then(|| self.pinned.ticket(&spec.target.label()));
+        self.lanes.push(
+            lane,
+            Queued {
+                id,
+                spec,
+                ticket,
+                done,
+            },
+        );
+    }
+
+    /// Workers bulk jobs may hold now.
+    fn bulk_cap(&self) -> usize {
+        lanes::bulk_share(self.workers_wanted.load(Ordering::Relaxed))
+    }
+}
+
+/// The row a new job is recorded as (`batch`: batch id, wave, device index).
+pub fn new_row(
+    id: &str,
+    spec: &JobSpec,
+    created: chrono::DateTime<Utc>,
+    batch: Option<(&str, i64, i64)>,
+) -> JobRow {
+    JobRow {
+        id: id.to_string(),
+        status: model::status::QUEUED.into(),
+        queue: spec.queue.clone(),
+        worker: None,
+        created_at: model::format_time(created),
+        started_at: None,
+        ended_at: None,
+        host: spec.target.host.clone(),
+        port: i64::from(spec.target.port),
+        device_type: spec.device_type.clone(),
+        kind: spec.work.kind().into(),
+        command: serde_json::to_string(spec.work.lines()).unwrap_or_else(|_| "[]".into()),
+        request: spec.redacted_request.to_string(),
+        result: None,
+        error_type: None,
+        error_message: None,
+        batch_id: batch.map(|(b, _, _)| b.to_string()),
+        expires_at: spec.ttl.and_then(|ttl| model::after(created, ttl)),
+        wave: batch.map(|(_, wave, _)| wave),
+        device_index: batch.map(|(_, _, index)| index),
+        retry_on_restart: spec.retry_on_restart,
+        webhook: None,
+        result_expires_at: None,
+    }
+}
+
+async fn sweep_expired(store: &Store) {
+    let now = model::now();
+    match store.delete_expired_jobs(&now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(jobs = n, "deleted job records past their result_ttl"),
+        Err(e) => tracing::warn!(error = %e, "cannot delete expired job records"),
+    }
+    if let Err(e) = store.delete_expired_batches(&now).await {
+        tracing::warn!(error = %e, "cannot delete expired batch records");
+    }
+}
+
 async fn worker(inner: Arc<Inner>, number: usize) {
     let name = format!("worker-{number}");
     loop {
         if number >= inner.workers_wanted.load(Ordering::Relaxed) {
             inner.workers_running.fetch_sub(1, Ordering::Relaxed);
+            inner.lanes.wake();
             return;
         }
-        let next = { inner.receiver.lock().await.recv().await };
-        let Some(Queued { id, spec, ticket }) = next else {
-            return;
-        };
+        let (next, lane) = inner.lanes.next(|| inner.bulk_cap()).await;
+        let Queued {
+            id,
+            spec,
+            ticket,
+            done,
+        } = next;
         if let Some(ticket) = &ticket {
             inner.pinned.wait_turn(ticket).await;
         }
@@ -322,7 +431,13 @@ async fn worker(inner: Arc<Inner>, number: usize) {
             inner.pinned.done(ticket);
         }
         inner.busy_workers.fetch_sub(1, Ordering::Relaxed);
+        if lane == Lane::Bulk {
+            inner.lanes.bulk_done();
+        }
         let _ = inner.ended.send(Arc::from(id.as_str()));
+        if let Some(done) = done {
+            let _ = done.send(id);
+        }
     }
 }
 
@@ -347,11 +462,13 @@ async fn run_one(inner: &Arc<Inner>, id: &str, spec: &JobSpec, worker: &str) {
                 &model::now(),
                 &result.to_string(),
                 Some(("expired", &message)),
+                result_expiry(spec).as_deref(),
             )
             .await
         {
             tracing::error!(error = %e, "cannot record expired job");
         }
+        announce(inner, id, spec);
         return;
     }
     match store.mark_started(id, worker, &model::now()).await {
@@ -379,10 +496,102 @@ async fn run_one(inner: &Arc<Inner>, id: &str, spec: &JobSpec, worker: &str) {
             &model::now(),
             &outcome.result.to_string(),
             error,
+            result_expiry(spec).as_deref(),
         )
         .await
     {
         tracing::error!(error = %e, "cannot record job result");
     }
     inner.metrics.job_outcome(outcome.status);
+    announce(inner, id, spec);
+}
+
+/// When a job ending now is deleted.
+fn result_expiry(spec: &JobSpec) -> Option<String> {
+    spec.result_ttl
+        .and_then(|ttl| model::after(Utc::now(), ttl))
+}
+
+/// Sends the ended job to its webhook, off the worker (the end state is already stored).
+fn announce(inner: &Arc<Inner>, id: &str, spec: &JobSpec) {
+    let Some(hook) = spec.webhook.clone() else {
+        return;
+    };
+    let (store, id) = (inner.deps.store.clone(), id.to_string());
+    tokio::spawn(async move {
+        let job = match store.get_job(&id).await {
+            Ok(Some(row)) => Job::from_row(&row),
+            _ => return,
+        };
+        let body = serde_json::to_value(&job).unwrap_or_default();
+        let outcome = hook.deliver(&body).await;
+        if let Err(e) = store.set_job_webhook(&id, &outcome.to_string()).await {
+            tracing::warn!(job_id = %id, error = %e, "cannot record the webhook outcome");
+        }
+    });
+}
+
+/// What a start did with the work a previous run left behind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recovery {
+    /// Interrupted jobs queued again (`retry_on_restart`).
+    pub requeued: u64,
+    /// Interrupted jobs failed ("gateway restarted").
+    pub failed: u64,
+    /// Queued single jobs put back in the queue.
+    pub resumed_jobs: usize,
+    /// Queued jobs whose request could not be rebuilt (failed with the reason).
+    pub unrecoverable: usize,
+    /// Running batches continued from their current wave.
+    pub resumed_batches: usize,
+}
+
+impl Jobs {
+    /// At start: jobs a crash left `started` end `failed` ("gateway restarted") or, when they
+    /// asked for it and only read, are queued again; queued jobs run; running batches
+    /// continue from the wave they were in. Paused batches wait for their resume.
+    pub async fn recover(&self) -> Result<Recovery, Error> {
+        let store = &self.inner.deps.store;
+        let interrupted = store
+            .recover_started(&model::now(), "gateway restarted")
+            .await?;
+        let mut report = Recovery {
+            requeued: interrupted.requeued,
+            failed: interrupted.failed,
+            ..Recovery::default()
+        };
+        for job in store.queued_singles().await? {
+            match self.unseal(&job) {
+                Ok(spec) => {
+                    self.inner.queued.fetch_add(1, Ordering::Relaxed);
+                    self.inner.enqueue(Lane::Exec, job.id, spec, None);
+                    report.resumed_jobs += 1;
+                }
+                Err(reason) => {
+                    let message = format!(
+                        "gateway restarted before the job ran, and it cannot run: {reason}"
+                    );
+                    store
+                        .fail_queued(&job.id, &model::now(), "restarted", &message)
+                        .await?;
+                    report.unrecoverable += 1;
+                }
+            }
+        }
+        for batch in store.batches_in(batch::status::RUNNING).await? {
+            self.spawn_batch(batch.id);
+            report.resumed_batches += 1;
+        }
+        if report != Recovery::default() {
+            tracing::warn!(
+                requeued = report.requeued,
+                failed = report.failed,
+                resumed_jobs = report.resumed_jobs,
+                unrecoverable = report.unrecoverable,
+                resumed_batches = report.resumed_batches,
+                "recovered work left by a previous run"
+            );
+        }
+        Ok(report)
+    }
 }

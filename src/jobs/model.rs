@@ -74,6 +74,15 @@ pub struct JobSpec {
     pub redacted_request: Value,
     /// Cache control for show commands (never used for config).
     pub cache: CacheRequest,
+    /// The request as received, secrets included: sealed into the job row so a restarted
+    /// gateway can still run the job. `None` for work that need not survive a restart.
+    pub source: Option<String>,
+    /// After a crash interrupted it, run it again (read-only jobs) instead of failing it.
+    pub retry_on_restart: bool,
+    /// How long the record is kept after the job ends; `None` keeps it.
+    pub result_ttl: Option<Duration>,
+    /// Where to announce the job's end.
+    pub webhook: Option<super::webhook::Webhook>,
 }
 
 /// A request's `cache` field, resolved.
@@ -129,6 +138,12 @@ pub struct Job {
     pub command: Value,
     /// The result once ended.
     pub result: Option<Value>,
+    /// The bulk batch this job belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+    /// How the webhook delivery went, once attempted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<Value>,
 }
 
 impl Job {
@@ -157,6 +172,11 @@ impl Job {
                 .result
                 .as_deref()
                 .and_then(|r| serde_json::from_str(r).ok()),
+            batch_id: row.batch_id.clone(),
+            webhook: row
+                .webhook
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok()),
         }
     }
 
@@ -172,6 +192,13 @@ impl Job {
 /// Now, formatted as stored (RFC 3339, microseconds, `Z`): sorts lexicographically.
 pub fn now() -> String {
     format_time(Utc::now())
+}
+
+/// `ttl` after `at`, formatted as stored (for expiry columns).
+pub fn after(at: DateTime<Utc>, ttl: Duration) -> Option<String> {
+    chrono::Duration::from_std(ttl)
+        .ok()
+        .map(|ttl| format_time(at + ttl))
 }
 
 /// Formats a time as stored.

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use crate::plugin::Host;
-use crate::plugin::calls::profile_with;
+use crate::plugin::calls::{
+    Decision, DeviceRef, Wave, WaveSummary, after_wave_with, plan_with, profile_with,
+};
 use crate::ssh::profile::{self, SessionProfile};
 
 /// Session profiles by canonical platform.
@@ -104,5 +106,54 @@ impl Parsers for PluginVendors {
 
     fn normalize(&self, platform: &str, command: &str) -> String {
         self.host.normalize(platform, command)
+    }
+}
+
+/// Bulk strategies: plugins that plan waves and decide after each one.
+pub trait Strategies: Send + Sync {
+    /// Strategy names a request may use, for 422 messages.
+    fn names(&self) -> Vec<String>;
+
+    /// The waves for `devices`, as the plugin answers (validated by the caller).
+    fn plan(&self, name: &str, devices: &[DeviceRef], params: &str) -> Result<Vec<Wave>, String>;
+
+    /// What to do after a wave.
+    fn after_wave(
+        &self,
+        name: &str,
+        summary: &WaveSummary,
+        params: &str,
+    ) -> Result<Decision, String>;
+}
+
+impl PluginVendors {
+    fn strategy(&self, name: &str) -> Result<Arc<crate::plugin::Plugin>, String> {
+        self.host
+            .snapshot()
+            .by_name(name)
+            .filter(|p| p.kind() == crate::plugin::Kind::Strategy)
+            .cloned()
+            .ok_or_else(|| format!("strategy plugin {name:?} is not loaded (was it removed?)"))
+    }
+}
+
+impl Strategies for PluginVendors {
+    fn names(&self) -> Vec<String> {
+        self.host.strategy_names()
+    }
+
+    fn plan(&self, name: &str, devices: &[DeviceRef], params: &str) -> Result<Vec<Wave>, String> {
+        let plugin = self.strategy(name)?;
+        plan_with(&plugin, devices, params).map_err(|e| e.to_string())
+    }
+
+    fn after_wave(
+        &self,
+        name: &str,
+        summary: &WaveSummary,
+        params: &str,
+    ) -> Result<Decision, String> {
+        let plugin = self.strategy(name)?;
+        after_wave_with(&plugin, summary, params).map_err(|e| e.to_string())
     }
 }
