@@ -31,6 +31,7 @@ const TEST_PLUGINS: &[&str] = &[
     "wrong-world",
     "echo-v1",
     "echo-v2",
+    "bad-strategy",
 ];
 
 fn main() {

@@ -272,3 +272,137 @@ fn config_edits_apply_live_under_a_running_binary() {
     });
     assert!(ok(second), "still listening on the old address");
 }
+
+/// The JSON body of an HTTP/1.1 response.
+fn body_json(response: &str) -> serde_json::Value {
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+/// Durability: SIGKILL the gateway mid-batch, start it again on the same database, and
+/// every job reaches an end state and the batch finishes from the wave it was in.
+#[test]
+fn a_batch_survives_sigkill_mid_wave() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab_port = free_port();
+    let http_port = free_port();
+    let mut lab = Killed(
+        Command::new(BIN)
+            .args([
+                "lab",
+                "--devices",
+                "6",
+                "--base-port",
+                &lab_port.to_string(),
+                "--latency-ms",
+                "400",
+                "--state-dir",
+            ])
+            .arg(dir.path().join("lab"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(lab.0.stdout.take().unwrap());
+    for _ in 0..6 {
+        let mut ready = String::new();
+        lines.read_line(&mut ready).unwrap();
+        assert!(ready.starts_with("ready"), "{ready}");
+    }
+    let config = dir.path().join("netpulse.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "server: {{ listen: \"127.0.0.1:{http_port}\", api_keys: [\"binary-test-key-0123456789\"] }}\n\
+             database: {{ url: \"sqlite://{db}\" }}\n\
+             ssh: {{ known_hosts: \"{kh}\", host_key_policy: accept-new }}\n\
+             worker: {{ sealing_key_file: \"{key}\" }}\n\
+             plugins: {{ dir: \"{plugins}\", cache_dir: \"{cache}\" }}\n",
+            db = dir.path().join("jobs.db").display(),
+            kh = dir.path().join("known_hosts").display(),
+            key = dir.path().join("sealing.key").display(),
+            plugins = dir.path().join("plugins").display(),
+            cache = std::env::temp_dir().join("netpulse-test-wasm-cache").display(),
+        ),
+    )
+    .unwrap();
+    let start = || {
+        Killed(
+            Command::new(BIN)
+                .args(["serve", "--config"])
+                .arg(&config)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let base = format!("http://127.0.0.1:{http_port}");
+    let up = || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while http(&format!("{base}/health"), None).is_err() {
+            assert!(Instant::now() < deadline, "serve did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let mut serve = start();
+    up();
+    let devices: Vec<String> = (0..6)
+        .map(|i| format!(r#"{{"host": "127.0.0.1", "port": {}}}"#, lab_port + i))
+        .collect();
+    let body = format!(
+        r#"{{"connection_args": {{"device_type": "cisco_ios", "username": "admin", "password": "admin"}},
+            "command": "show version", "retry_on_restart": true, "devices": [{}],
+            "strategy": {{"name": "rolling", "params": {{"batch_size": 2}}}}}}"#,
+        devices.join(",")
+    );
+    let accepted = body_json(&http(&format!("{base}/device/bulk"), Some(&body)).unwrap());
+    let batch_id = accepted["batch_id"].as_str().unwrap().to_string();
+    let batch =
+        || body_json(&http(&format!("{base}/batches/{batch_id}"), None).unwrap_or_default());
+    // Kill it while wave 1 runs.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let b = batch();
+        if b["waves"][1]["devices"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["status"] == "started"))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "wave 1 never started: {b:#}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    serve.0.kill().unwrap(); // SIGKILL
+    serve.0.wait().unwrap();
+    drop(serve);
+
+    let _again = start();
+    up();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let b = batch();
+        if b["status"] == "finished" {
+            break b;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the batch did not finish after the restart: {b:#}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        done["counts"]["finished"], 6,
+        "read-only jobs with retry_on_restart all ran: {done:#}"
+    );
+    assert_eq!(
+        done["waves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["decision"].clone())
+            .collect::<Vec<_>>(),
+        vec![serde_json::json!("continue"); 3]
+    );
+}

@@ -129,8 +129,13 @@ async fn store_roundtrip_and_cancel_on_postgresql() {
         error_message: None,
         batch_id: None,
         expires_at: None,
+        wave: Some(2),
+        device_index: Some(7),
+        retry_on_restart: true,
+        webhook: None,
+        result_expires_at: None,
     };
-    store.insert_job(&row).await.unwrap();
+    store.insert_job(&row, Some("sealed-blob")).await.unwrap();
     assert_eq!(store.get_job(&row.id).await.unwrap().unwrap(), row);
     assert_eq!(
         store
@@ -157,4 +162,23 @@ async fn store_roundtrip_and_cancel_on_postgresql() {
     assert_eq!((rows.len(), total), (1, 1));
     // Migrations are idempotent: a second connect (a second node) applies nothing twice.
     Store::connect(&db).await.unwrap();
+}
+
+/// The bulk scenarios of `bulk.rs`, with jobs and batches stored in PostgreSQL.
+#[tokio::test]
+async fn bulk_batches_on_postgresql() {
+    let url = postgres_url().await;
+    let h = harness_with(
+        &[
+            "cisco_ios",
+            "arista_eos",
+            "cisco_ios",
+            "juniper_junos",
+            "cisco_nxos",
+        ],
+        |c| c.database.url = url,
+    )
+    .await;
+    common::bulk::rolling_batch_runs_every_wave(&h).await;
+    common::bulk::failing_wave_aborts_the_rest(&h).await;
 }

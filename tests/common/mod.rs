@@ -16,6 +16,8 @@ use netpulse::config::{Config, HostKeyPolicy};
 use netpulse::gateway::{self, Gateway};
 use netpulse::lab::{Lab, LabOptions};
 
+pub mod bulk;
+
 pub const KEY: &str = "test-key-0123456789abcdef";
 
 pub struct Harness {

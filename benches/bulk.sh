@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Bulk benchmark (issue 6): a lab of N devices (spread over loopback addresses), the gateway,
+# and the same work done two ways in the same run:
+#   single — N single execs posted as fast as 16 client threads can, until every job ended;
+#   bulk   — one POST /device/bulk of the N devices (no strategy: one wave), until the batch ends.
+# Prints commands/s for each, their ratio, and the gateway's peak RSS (VmHWM) after each.
+# Each device is distinct, so with connection_pool.max_size below N every job logs in anew
+# (the pool evicts least-recently-used sessions) on both paths alike.
+#
+# Usage: benches/bulk.sh [--devices "1000 10000"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEVICES="1000 10000"
+while (($#)); do
+  case "$1" in
+    --devices) DEVICES="$2"; shift 2;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+cargo build --release --quiet --bin netpulse
+BIN=target/release/netpulse
+work=$(mktemp -d /tmp/netpulse-bulk.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+KEY=bench-key-0123456789abcdef
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+run_one() { # mode devices
+  local mode=$1 n=$2 port lab_port
+  lab_port=$(free_port)
+  "$BIN" lab --devices "$n" --base-port "$lab_port" --state-dir "$work/lab" --spread-addrs >"$work/lab.out" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 1 1200); do [[ $(grep -c '^ready' "$work/lab.out" || true) -ge $n ]] && break; sleep 0.1; done
+  grep '^ready' "$work/lab.out" | awk '{print $NF}' >"$work/targets"
+  port=$(free_port)
+  cat >"$work/gw.yaml" <<YAML
+server: { listen: "127.0.0.1:$port", api_keys: ["$KEY"] }
+connection_pool: { max_size: 50, min_size: 0, connection_timeout: 60, max_connections_per_device: 1 }
+worker: { pool_size: 20, queue_size: 1000, timeout: 60, sealing_key_file: "$work/sealing.key" }
+database: { url: "sqlite://$work/jobs-$port.db" }
+ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
+plugins: { dir: "$work/plugins" }
+logging: { level: "warn" }
+YAML
+  "$BIN" serve --config "$work/gw.yaml" 2>"$work/gw.log" &
+  local gw=$!
+  pids+=($gw)
+  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  python3 - "$mode" "http://127.0.0.1:$port" "$KEY" "$work/targets" "$gw" <<'PY'
+import json, sys, time, urllib.request, concurrent.futures
+mode, base, key, targets, pid = sys.argv[1:]
+hosts = [l.strip().rsplit(":", 1) for l in open(targets) if l.strip()]
+def call(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method,
+        headers={"X-API-KEY": key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return r.status, r.headers, json.loads(r.read() or b"null")
+args = {"device_type": "cisco_ios", "username": "admin", "password": "admin"}
+start = time.monotonic()
+if mode == "bulk":
+    _, _, accepted = call("POST", "/device/bulk", {"connection_args": args, "command": "show version",
+        "devices": [{"host": h, "port": int(p)} for h, p in hosts]})
+    bid = accepted["batch_id"]
+    while True:
+        _, _, b = call("GET", f"/batches/{bid}")
+        if b["status"] not in ("running",):
+            break
+        time.sleep(0.2)
+    done = b["counts"]
+else:
+    def post(hp):
+        h, p = hp
+        for _ in range(600):
+            try:
+                return call("POST", "/device/exec", {"connection_args": dict(args, host=h, port=int(p)), "command": "show version"})
+            except urllib.error.HTTPError as e:
+                if e.code != 429: raise
+                time.sleep(0.05)
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(post, hosts))
+    while True:
+        busy = sum(int(call("GET", f"/jobs?status={s}&limit=1")[1]["X-Total-Count"]) for s in ("queued", "started"))
+        if busy == 0: break
+        time.sleep(0.2)
+    done = {s: int(call("GET", f"/jobs?status={s}&limit=1")[1]["X-Total-Count"]) for s in ("finished", "failed")}
+elapsed = time.monotonic() - start
+hwm = [l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM")][0]
+print(f"{mode:6} N={len(hosts):6}  {len(hosts)/elapsed:8.1f} commands/s  {elapsed:7.2f} s  peak RSS {int(hwm)//1024} MiB  jobs {done}")
+PY
+  kill "$gw" "${pids[-2]}" 2>/dev/null || true; wait "$gw" "${pids[-2]}" 2>/dev/null || true
+  pids=()
+}
+
+for n in $DEVICES; do
+  run_one single "$n" | tee -a "$work/out"
+  run_one bulk "$n" | tee -a "$work/out"
+done
+echo "--- bulk / single (commands/s), same run:"
+awk '{for(i=1;i<=NF;i++) if($i=="commands/s") r[$1" "$2]=$(i-1)} END {for (k in r) if (k ~ /^bulk/) {split(k,a," "); s=r["single "a[2]]; if (s>0) printf "%s  bulk/single = %.2f\n", a[2], r[k]/s}}' "$work/out"
