@@ -3,12 +3,16 @@
 //!
 //! ```text
 //! cargo run --release -p netpulse-plugin-textfsm --example conformance -- CORPUS_DIR \
-//!     [--index] [--platform P]... [--command C]... [--bench N]
+//!     [--index | --as-plugin] [--platform P]... [--command C]... [--bench N]
 //! ```
 //!
 //! By default each case is parsed with the templates its manifest entry lists (chained ones
 //! joined on their keys); `--index` instead looks the template up through
-//! `CORPUS_DIR/templates/index`, the way the plugin does. `--bench N` then times N passes (rate per CPU second where Linux reports it).
+//! `CORPUS_DIR/templates/index`, the way the plugin does. `--as-plugin` runs exactly the
+//! plugin's code natively: a [`Library`] over `CORPUS_DIR/templates` with the plugin's
+//! recheck window, records serialised to JSON and read back as the host does, so set beside
+//! `netpulse plugin conformance --engine textfsm --bench` it prices the sandbox alone.
+//! `--bench N` then times N passes (rate per CPU second where Linux reports it).
 
 #[path = "../../../src/plugin/conformance.rs"]
 #[allow(dead_code)]
@@ -19,7 +23,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use netpulse_plugin_textfsm::{CliTable, Template, parse_chain};
+use netpulse_plugin_textfsm::library::PLUGIN_RECHECK;
+use netpulse_plugin_textfsm::{CliTable, Library, Template, parse_chain};
 use serde_json::Value;
 
 use conformance::{Case, Corpus, Filter};
@@ -31,6 +36,7 @@ type ParseFn = Box<dyn FnMut(&Case, &str) -> Result<Value, String>>;
 struct Args {
     corpus: PathBuf,
     index: bool,
+    as_plugin: bool,
     filter: Filter,
     bench: Option<usize>,
 }
@@ -39,11 +45,13 @@ fn args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let mut corpus = None;
     let mut index = false;
+    let mut as_plugin = false;
     let mut filter = Filter::default();
     let mut bench = None;
     while let Some(a) = it.next() {
         match a.as_str() {
             "--index" => index = true,
+            "--as-plugin" => as_plugin = true,
             "--platform" => filter
                 .platforms
                 .push(it.next().ok_or("--platform needs a value")?),
@@ -60,9 +68,10 @@ fn args() -> Result<Args, String> {
     }
     Ok(Args {
         corpus: corpus.ok_or(
-            "usage: conformance CORPUS_DIR [--index] [--platform P] [--command C] [--bench N]",
+            "usage: conformance CORPUS_DIR [--index | --as-plugin] [--platform P] [--command C] [--bench N]",
         )?,
         index,
+        as_plugin,
         filter,
         bench,
     })
@@ -118,7 +127,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut parse: ParseFn = if args.index {
+    let mut parse: ParseFn = if args.as_plugin {
+        let mut lib =
+            Library::with_dirs(vec![args.corpus.join("templates")]).recheck_after(PLUGIN_RECHECK);
+        Box::new(move |case: &Case, raw: &str| {
+            let table = lib
+                .parse_table(&case.platform, &case.command, raw)
+                .map_err(|e| e.to_string())?;
+            // The plugin's answer crosses the boundary as JSON text, which the host reads back.
+            serde_json::from_str(&table.to_json()).map_err(|e| e.to_string())
+        })
+    } else if args.index {
         let mut table = match CliTable::load(args.corpus.join("templates")) {
             Ok(t) => t,
             Err(e) => {

@@ -180,8 +180,13 @@ impl Index {
 /// template gives the rows, each later one adds its missing columns, matched on the `Key`
 /// values of the first template that has any.
 pub fn parse_chain(templates: &[&Template], text: &str) -> Result<Vec<Record>, Error> {
+    Ok(parse_chain_table(templates, text)?.into_records())
+}
+
+/// [`parse_chain`]'s joined table, before it becomes records.
+pub fn parse_chain_table(templates: &[&Template], text: &str) -> Result<Table, Error> {
     let Some((first, rest)) = templates.split_first() else {
-        return Ok(Vec::new());
+        return Ok(Table::default());
     };
     let mut keys = first.keys();
     let mut table: Table = first.parse_text(text)?;
@@ -192,7 +197,7 @@ pub fn parse_chain(templates: &[&Template], text: &str) -> Result<Vec<Record>, E
         }
         table.extend(&other, &keys)?;
     }
-    Ok(table.into_records())
+    Ok(table)
 }
 
 /// An index and its template directory, with templates compiled once and kept.

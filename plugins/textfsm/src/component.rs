@@ -38,11 +38,10 @@ impl Guest for Plugin {
     }
 
     fn parse(platform: String, command: String, output: String) -> Result<String, WitParseError> {
-        let records = LIBRARY.with(|lib| lib.borrow_mut().parse(&platform, &command, &output));
-        match records {
-            Ok(records) => {
-                serde_json::to_string(&records).map_err(|e| WitParseError::Malformed(e.to_string()))
-            }
+        let table = LIBRARY.with(|lib| lib.borrow_mut().parse_table(&platform, &command, &output));
+        match table {
+            // Straight from the table to JSON text: no maps built only to be serialised.
+            Ok(table) => Ok(table.to_json()),
             Err(Error::NoTemplate { platform, command }) => Err(WitParseError::Unsupported(
                 format!("no template for {platform} / {command}"),
             )),

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::clitable::{self, Index, parse_chain};
-use crate::record::Record;
+use crate::clitable::{self, Index, parse_chain_table};
+use crate::record::{Record, Table};
 use crate::template::Template;
 
 /// How long the Wasm plugin trusts a file it checked before it `stat`s it again: an edited
@@ -148,6 +148,16 @@ impl Library {
         command: &str,
         text: &str,
     ) -> Result<Vec<Record>, clitable::Error> {
+        Ok(self.parse_table(platform, command, text)?.into_records())
+    }
+
+    /// [`Library::parse`]'s result as a table (for [`Table::to_json`]).
+    pub fn parse_table(
+        &mut self,
+        platform: &str,
+        command: &str,
+        text: &str,
+    ) -> Result<Table, clitable::Error> {
         let now = Instant::now();
         for dir in self.dirs(now).iter() {
             let Some((index, row)) = self.lookup(dir, platform, command, now)? else {
@@ -157,14 +167,14 @@ impl Library {
             // Most rows name one template: no vectors for the common case.
             if let [name] = names.as_slice() {
                 let t = self.template(&dir.join(name), name, now)?;
-                return parse_chain(&[&t], text);
+                return parse_chain_table(&[&t], text);
             }
             let chain = names
                 .iter()
                 .map(|name| self.template(&dir.join(name), name, now))
                 .collect::<Result<Vec<_>, _>>()?;
             let refs: Vec<&Template> = chain.iter().map(Arc::as_ref).collect();
-            return parse_chain(&refs, text);
+            return parse_chain_table(&refs, text);
         }
         Err(clitable::Error::NoTemplate {
             platform: platform.to_string(),

@@ -132,17 +132,114 @@ impl Table {
 
     /// The rows as JSON objects with lower-case keys (ntc-templates' `parse_output`).
     pub fn into_records(self) -> Vec<Record> {
-        let keys: Vec<String> = self.header.iter().map(|h| h.to_lowercase()).collect();
+        let order = self.key_order();
         self.rows
             .into_iter()
-            .map(|row| {
-                keys.iter()
-                    .cloned()
-                    .zip(row.into_iter().map(Field::into_json))
+            .map(|mut row| {
+                // Already in key order, so building the map sorts nothing.
+                order
+                    .iter()
+                    .map(|(key, col)| (key.clone(), take(&mut row[*col]).into_json()))
                     .collect()
             })
             .collect()
     }
+
+    /// The same records as [`Table::into_records`] written straight to JSON text (objects
+    /// with sorted keys, as serde_json writes a [`Record`]), without building the maps.
+    pub fn to_json(&self) -> String {
+        let order = self.key_order();
+        // Key text, quoted and escaped once for all rows.
+        let keys: Vec<(String, usize)> = order
+            .iter()
+            .map(|(k, col)| (json_string(k), *col))
+            .collect();
+        let mut out = String::with_capacity(
+            2 + self.rows.len() * (2 + keys.iter().map(|(k, _)| k.len() + 4).sum::<usize>()),
+        );
+        out.push('[');
+        for (r, row) in self.rows.iter().enumerate() {
+            if r > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            for (i, (key, col)) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(key);
+                out.push(':');
+                match &row[*col] {
+                    Field::Str(v) => push_json_string(&mut out, v),
+                    list @ Field::List(_) => out.push_str(&list.clone().into_json().to_string()),
+                }
+            }
+            out.push('}');
+        }
+        out.push(']');
+        out
+    }
+
+    /// Record keys in the order a JSON object holds them (sorted), each with its column; of
+    /// two columns whose names lower-case alike the later one wins, as when the map is built
+    /// pair by pair.
+    fn key_order(&self) -> Vec<(String, usize)> {
+        let mut order: Vec<(String, usize)> = self
+            .header
+            .iter()
+            .enumerate()
+            .map(|(col, h)| (h.to_lowercase(), col))
+            .collect();
+        order.sort();
+        order.dedup_by(|later, earlier| {
+            if later.0 == earlier.0 {
+                earlier.1 = later.1;
+                true
+            } else {
+                false
+            }
+        });
+        order
+    }
+}
+
+fn take(field: &mut Field) -> Field {
+    std::mem::replace(field, Field::Str(String::new()))
+}
+
+/// `s` as a JSON string literal, quotes included.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_json_string(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string literal, escaped as serde_json escapes it.
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -183,5 +280,40 @@ mod tests {
         a.extend(&b, &[]).expect("joins");
         assert_eq!(a.rows[0][1], s("x"));
         assert_eq!(a.rows[1][1], s(""));
+    }
+
+    #[test]
+    fn json_text_is_what_serde_json_writes_for_the_records() {
+        let t = Table {
+            header: vec![
+                "Name".into(),
+                "b".into(),
+                "NAME".into(),
+                "Items".into(),
+                "a".into(),
+            ],
+            rows: vec![
+                vec![
+                    s("x\"y\\z\n\t\u{1}\u{7f}é"),
+                    s(""),
+                    s("later"),
+                    Field::List(vec![
+                        Item::Str("i".into()),
+                        Item::Null,
+                        Item::Groups(vec![("z".into(), None), ("a".into(), Some("v".into()))]),
+                    ]),
+                    s("/"),
+                ],
+                vec![s("1"), s("2"), s("3"), Field::List(Vec::new()), s("4")],
+            ],
+        };
+        let expected = serde_json::to_string(&t.clone().into_records()).expect("serialises");
+        assert_eq!(t.to_json(), expected);
+        assert_eq!(t.clone().into_records()[0]["name"], "later");
+        let empty = Table {
+            header: vec!["A".into()],
+            rows: Vec::new(),
+        };
+        assert_eq!(empty.to_json(), "[]");
     }
 }
