@@ -489,10 +489,11 @@ impl Pattern {
     /// Number of capture groups, not counting the whole match (Python's `groups`).
     pub fn groups(&self) -> usize {
         match self {
-            Pattern::Std(p) => match (&p.ascii, p.unicode()) {
-                (Some(re), _) => re.captures_len() - 1,
-                (None, Ok(re)) => re.captures_len() - 1,
-                (None, Err(_)) => 0,
+            // The ASCII build has the same groups; the Unicode one is compiled only when a
+            // pattern has no ASCII build (or a line needs it), not to count groups.
+            Pattern::Std(p) => match &p.ascii {
+                Some(re) => re.captures_len() - 1,
+                None => p.unicode().map_or(0, |re| re.captures_len() - 1),
             },
             Pattern::Fancy(re) => re.captures_len() - 1,
         }
@@ -501,10 +502,12 @@ impl Pattern {
     /// Named groups with their group numbers, in pattern order.
     pub fn names(&self) -> Vec<(usize, String)> {
         let names: Vec<Option<String>> = match self {
-            Pattern::Std(p) => match (&p.ascii, p.unicode()) {
-                (Some(re), _) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
-                (None, Ok(re)) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
-                (None, Err(_)) => Vec::new(),
+            Pattern::Std(p) => match &p.ascii {
+                Some(re) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
+                None => p.unicode().map_or_else(
+                    |_| Vec::new(),
+                    |re| re.capture_names().map(|n| n.map(str::to_string)).collect(),
+                ),
             },
             Pattern::Fancy(re) => re.capture_names().map(|n| n.map(str::to_string)).collect(),
         };
