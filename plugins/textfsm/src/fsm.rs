@@ -6,6 +6,8 @@
 //! `Required` drops the record and clears it, options run in declaration order, and the
 //! implicit record at end of input is skipped after `End` or when an `EOF` state exists.
 
+use regex_automata::{Anchored, Input, PatternID, PatternSet};
+
 use crate::pyre::{self, Slots};
 use crate::record::{Field, Item, Table};
 use crate::template::{LineOp, Opt, RecordOp, Target, Template};
@@ -76,41 +78,77 @@ struct Run<'t> {
     rows: Vec<Vec<Field>>,
 }
 
+/// Working memory of a parse, kept with the template between parses (see
+/// [`Template::parse_text`]).
+pub struct Scratch {
+    /// Capture slots per state and rule, made on a rule's first match.
+    caps: Vec<Vec<Option<Slots>>>,
+    /// Per state with a prefilter: its search cache and the set of rules that matched.
+    sets: Vec<Option<(regex_automata::meta::Cache, PatternSet)>>,
+}
+
+impl Scratch {
+    fn new(tpl: &Template) -> Scratch {
+        Scratch {
+            caps: tpl
+                .states
+                .iter()
+                .map(|s| s.rules.iter().map(|_| None).collect())
+                .collect(),
+            sets: tpl
+                .states
+                .iter()
+                .map(|s| {
+                    s.prefilter
+                        .as_ref()
+                        .map(|p| (p.set.create_cache(), PatternSet::new(p.set.pattern_len())))
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Template {
     /// Parses `text` into a table, like textfsm's `ParseText` (with end-of-input handling).
     pub fn parse_text(&self, text: &str) -> Result<Table, Error> {
+        let mut scratch = self.scratch.take().unwrap_or_else(|| Scratch::new(self));
+        let result = self.run(text, &mut scratch);
+        self.scratch.put(scratch);
+        result
+    }
+
+    fn run(&self, text: &str, scratch: &mut Scratch) -> Result<Table, Error> {
         let mut run = Run {
             tpl: self,
             slots: self.values.iter().map(|_| Slot::default()).collect(),
             rows: Vec::new(),
         };
-        // Capture slots per rule, made on a rule's first match and reused for later lines.
-        let mut caps: Vec<Vec<Option<Slots>>> = self
-            .states
-            .iter()
-            .map(|s| s.rules.iter().map(|_| None).collect())
-            .collect();
         let mut state = self.start;
         let mut stopped = None;
         'lines: for line in split_lines(text) {
             let st = &self.states[state];
             // The set is an ASCII build: other lines try every rule.
-            let candidates = st
-                .prefilter
-                .as_ref()
-                .filter(|_| line.is_ascii())
-                .map(|p| (p, p.set.matches(line.as_bytes())));
+            let hits = match (&st.prefilter, &mut scratch.sets[state]) {
+                (Some(p), Some((cache, hits))) if line.is_ascii() => {
+                    hits.clear();
+                    let input = Input::new(line.as_bytes()).anchored(Anchored::Yes);
+                    p.set.which_overlapping_matches_with(cache, &input, hits);
+                    Some((&p.slot, &*hits))
+                }
+                _ => None,
+            };
             for (ri, rule) in st.rules.iter().enumerate() {
                 // Known from the set: a miss is skipped, and a hit that assigns nothing
                 // (headers, blank lines) needs no second search for captures.
-                let known = candidates
-                    .as_ref()
-                    .and_then(|(p, hits)| p.slot[ri].map(|i| hits.matched(i)));
+                let known = hits.and_then(|(slot, hits)| {
+                    slot[ri].map(|i| hits.contains(PatternID::new_unchecked(i)))
+                });
                 match known {
                     Some(false) => continue,
                     Some(true) if rule.assigns.is_empty() => {}
                     _ => {
-                        let slots = caps[state][ri].get_or_insert_with(|| rule.pattern.slots());
+                        let slots =
+                            scratch.caps[state][ri].get_or_insert_with(|| rule.pattern.slots());
                         let hit =
                             rule.pattern
                                 .captures(line, slots)

@@ -148,11 +148,13 @@ pub struct State {
 /// one rule, and with the default cache the engine gives up and falls back to a slow NFA.
 const PREFILTER_DFA_LIMIT: usize = 16 << 20;
 
-/// A byte [`regex::bytes::RegexSet`] (Unicode off) over a state's rules, for ASCII lines.
+/// A byte regex set (Unicode off) over a state's rules, for ASCII lines: the `regex` crate's
+/// `RegexSet`, built from its engine directly so a parse can keep the search cache and the
+/// set of hits from line to line instead of allocating them for each.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    /// The set of the rules' anchored ASCII-build patterns.
-    pub set: regex::bytes::RegexSet,
+    /// The set of the rules' anchored ASCII-build patterns (every match kind reported).
+    pub set: regex_automata::meta::Regex,
     /// For each rule, its index in `set`; `None` for rules the set cannot hold (fancy ones),
     /// which are always tried.
     pub slot: Vec<Option<usize>>,
@@ -161,12 +163,13 @@ pub struct Prefilter {
 impl Prefilter {
     /// Builds the set, or `None` when it would not pay (fewer than two rules) or not compile.
     fn build(rules: &[Rule]) -> Option<Prefilter> {
+        use regex_automata::{MatchKind, meta, util::syntax};
         let mut patterns = Vec::new();
         let slot = rules
             .iter()
             .map(|r| {
                 r.pattern.ascii_pattern().map(|p| {
-                    patterns.push(p.to_string());
+                    patterns.push(p);
                     patterns.len() - 1
                 })
             })
@@ -174,13 +177,57 @@ impl Prefilter {
         if patterns.len() < 2 {
             return None;
         }
-        let set = regex::bytes::RegexSetBuilder::new(&patterns)
-            .unicode(false)
-            .size_limit(pyre::SIZE_LIMIT)
-            .dfa_size_limit(PREFILTER_DFA_LIMIT)
-            .build()
+        // What `regex::bytes::RegexSetBuilder` configures, with `unicode(false)`.
+        let set = meta::Builder::new()
+            .configure(
+                meta::Config::new()
+                    .match_kind(MatchKind::All)
+                    .utf8_empty(false)
+                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+                    .nfa_size_limit(Some(pyre::SIZE_LIMIT))
+                    .hybrid_cache_capacity(PREFILTER_DFA_LIMIT),
+            )
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .build_many(&patterns)
             .ok()?;
         Some(Prefilter { set, slot })
+    }
+}
+
+/// Per-parse working memory (capture slots, set caches and hits), kept with the template
+/// between parses so a parse does not allocate it afresh.
+#[derive(Default)]
+pub(crate) struct ScratchPool(std::sync::Mutex<Vec<crate::fsm::Scratch>>);
+
+impl ScratchPool {
+    pub(crate) fn take(&self) -> Option<crate::fsm::Scratch> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+    }
+
+    pub(crate) fn put(&self, scratch: crate::fsm::Scratch) {
+        let mut pool = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // One per thread parsing with the template at once is plenty.
+        if pool.len() < 8 {
+            pool.push(scratch);
+        }
+    }
+}
+
+impl Clone for ScratchPool {
+    fn clone(&self) -> Self {
+        ScratchPool::default()
+    }
+}
+
+impl std::fmt::Debug for ScratchPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScratchPool")
     }
 }
 
@@ -197,6 +244,8 @@ pub struct Template {
     pub start: usize,
     /// An explicit `EOF` state suppresses the implicit record at end of input.
     pub has_eof_state: bool,
+    /// Working memory for parses, reused.
+    pub(crate) scratch: ScratchPool,
 }
 
 impl Template {
@@ -335,6 +384,7 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
             states,
             start,
             has_eof_state,
+            scratch: ScratchPool::default(),
         })
     }
 
