@@ -68,7 +68,7 @@ if mode == "bulk":
         _, _, b = call("GET", f"/batches/{bid}")
         if b["status"] not in ("running",):
             break
-        time.sleep(0.2)
+        time.sleep(0.5)
     done = b["counts"]
 else:
     def post(hp):
@@ -84,11 +84,11 @@ else:
     while True:
         busy = sum(int(call("GET", f"/jobs?status={s}&limit=1")[1]["X-Total-Count"]) for s in ("queued", "started"))
         if busy == 0: break
-        time.sleep(0.2)
+        time.sleep(0.5)
     done = {s: int(call("GET", f"/jobs?status={s}&limit=1")[1]["X-Total-Count"]) for s in ("finished", "failed")}
 elapsed = time.monotonic() - start
 hwm = [l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM")][0]
-print(f"{mode:6} N={len(hosts):6}  {len(hosts)/elapsed:8.1f} commands/s  {elapsed:7.2f} s  peak RSS {int(hwm)//1024} MiB  jobs {done}")
+print(f"{mode:6} N={len(hosts)}  {len(hosts)/elapsed:8.1f} commands/s  {elapsed:7.2f} s  peak RSS {int(hwm)//1024} MiB  jobs {done}")
 PY
   kill "$gw" "${pids[-2]}" 2>/dev/null || true; wait "$gw" "${pids[-2]}" 2>/dev/null || true
   pids=()
@@ -99,4 +99,4 @@ for n in $DEVICES; do
   run_one bulk "$n" | tee -a "$work/out"
 done
 echo "--- bulk / single (commands/s), same run:"
-awk '{for(i=1;i<=NF;i++) if($i=="commands/s") r[$1" "$2]=$(i-1)} END {for (k in r) if (k ~ /^bulk/) {split(k,a," "); s=r["single "a[2]]; if (s>0) printf "%s  bulk/single = %.2f\n", a[2], r[k]/s}}' "$work/out"
+awk '{r[$1" "$2]=$3} END {for (k in r) if (k ~ /^bulk/) {split(k,a," "); s=r["single "a[2]]; if (s>0) printf "%s  bulk/single = %.2f\n", a[2], r[k]/s}}' "$work/out"

@@ -621,12 +621,10 @@ impl Jobs {
 }
 
 /// The batch as the API shows it.
-fn view(batch: &BatchRow, jobs: &[crate::store::JobRow]) -> Value {
+fn view(batch: &BatchRow, jobs: &[crate::store::BatchJob]) -> Value {
     let waves: Vec<WaveRecord> = serde_json::from_str(&batch.waves).unwrap_or_default();
-    let by_index: std::collections::HashMap<i64, &crate::store::JobRow> = jobs
-        .iter()
-        .filter_map(|j| j.device_index.map(|i| (i, j)))
-        .collect();
+    let by_index: std::collections::HashMap<i64, &crate::store::BatchJob> =
+        jobs.iter().map(|j| (j.device_index, j)).collect();
     let mut counts = std::collections::BTreeMap::<&str, u64>::new();
     for status in ["queued", "started", "finished", "failed", "canceled"] {
         counts.insert(status, 0);

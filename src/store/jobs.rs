@@ -145,6 +145,19 @@ pub struct SealedJob {
     pub sealed: Option<String>,
 }
 
+/// A batch member's progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchJob {
+    /// The job.
+    pub id: String,
+    /// Device host.
+    pub host: String,
+    /// Its status.
+    pub status: String,
+    /// Position in the bulk request.
+    pub device_index: i64,
+}
+
 /// What a restart did to the jobs a crash left behind.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recovered {
@@ -425,18 +438,29 @@ impl Store {
             .map_err(Error::from)
     }
 
-    /// A batch's jobs in device order (id, host, status, wave, device index).
-    pub async fn batch_jobs(&self, batch: &str) -> Result<Vec<JobRow>, Error> {
+    /// A batch's jobs in device order: only what progress needs (id, host, status, index),
+    /// so watching a 10,000-device batch never loads 10,000 results.
+    pub async fn batch_jobs(&self, batch: &str) -> Result<Vec<BatchJob>, Error> {
         let rows = self
             .timed(
-                sqlx::query(&format!(
-                    "SELECT {COLUMNS} FROM jobs WHERE batch_id = $1 ORDER BY device_index"
-                ))
+                sqlx::query(
+                    "SELECT id, host, status, device_index FROM jobs WHERE batch_id = $1 ORDER BY device_index",
+                )
                 .bind(batch)
                 .fetch_all(&self.pool),
             )
             .await?;
-        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+        rows.iter()
+            .map(|row| {
+                Ok(BatchJob {
+                    id: row.try_get("id")?,
+                    host: row.try_get("host")?,
+                    status: row.try_get("status")?,
+                    device_index: int(row, "device_index")?.unwrap_or(-1),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Error::from)
     }
 
     /// Records how a job's webhook delivery went.

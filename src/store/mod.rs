@@ -19,7 +19,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use crate::config::Database;
 
 pub use batches::BatchRow;
-pub use jobs::{CancelOutcome, JobFilter, JobRow, NewJob, Recovered, SealedJob};
+pub use jobs::{BatchJob, CancelOutcome, JobFilter, JobRow, NewJob, Recovered, SealedJob};
 
 /// Store failures. Messages never contain the database password.
 #[derive(Debug, thiserror::Error)]
