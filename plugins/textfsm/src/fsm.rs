@@ -149,13 +149,15 @@ impl Template {
                     _ => {
                         let slots =
                             scratch.caps[state][ri].get_or_insert_with(|| rule.pattern.slots());
-                        let hit =
-                            rule.pattern
-                                .captures(line, slots)
-                                .map_err(|source| Error::Regex {
-                                    template: self.name.clone(),
-                                    source,
-                                })?;
+                        let hit = if known == Some(true) {
+                            rule.pattern.captures_matched(line, slots)
+                        } else {
+                            rule.pattern.captures(line, slots)
+                        }
+                        .map_err(|source| Error::Regex {
+                            template: self.name.clone(),
+                            source,
+                        })?;
                         if !hit {
                             continue;
                         }

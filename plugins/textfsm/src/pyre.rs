@@ -389,6 +389,52 @@ pub struct StdPattern {
     unicode: std::sync::OnceLock<Result<regex::Regex, Error>>,
     /// The pattern as written, for error messages.
     python: String,
+    /// Capture engines for an ASCII line already known to match, built on first use.
+    exact: std::sync::OnceLock<Option<Exact>>,
+}
+
+/// The engines `regex` itself falls back on to find captures, run directly: when a rule set
+/// has already said the line matches, `regex`'s first pass (a DFA scan to find where the
+/// match ends) is work thrown away.
+#[derive(Debug, Clone)]
+struct Exact {
+    /// Linear and fast, for the patterns that are one-pass (no ambiguity in where a group
+    /// starts or ends).
+    onepass: Option<regex_automata::dfa::onepass::DFA>,
+    /// For the others: leftmost-first backtracking, bounded by a visited set.
+    backtrack: regex_automata::nfa::thompson::backtrack::BoundedBacktracker,
+}
+
+impl Exact {
+    /// Built from the ASCII build's pattern with the ASCII build's settings.
+    fn build(source: &str) -> Option<Exact> {
+        use regex_automata::dfa::onepass;
+        use regex_automata::nfa::thompson::{self, backtrack::BoundedBacktracker};
+        use regex_automata::util::syntax;
+        let nfa = thompson::Compiler::new()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(
+                thompson::Config::new()
+                    .utf8(false)
+                    .nfa_size_limit(Some(SIZE_LIMIT)),
+            )
+            .build(source)
+            .ok()?;
+        let onepass = onepass::Builder::new()
+            .configure(onepass::Config::new().size_limit(Some(SIZE_LIMIT)))
+            .build_from_nfa(nfa.clone())
+            .ok();
+        let backtrack = BoundedBacktracker::new_from_nfa(nfa).ok()?;
+        Some(Exact { onepass, backtrack })
+    }
+}
+
+/// Per-rule state of [`Exact`]'s engines.
+#[derive(Debug)]
+struct ExactSlots {
+    caps: regex_automata::util::captures::Captures,
+    onepass: Option<regex_automata::dfa::onepass::Cache>,
+    backtrack: regex_automata::nfa::thompson::backtrack::Cache,
 }
 
 impl StdPattern {
@@ -417,6 +463,8 @@ pub struct Slots {
     unicode: Option<regex::CaptureLocations>,
     /// Group spans copied out of a `fancy-regex` match.
     fancy: Vec<Option<(usize, usize)>>,
+    /// Captures and caches of the [`Exact`] engines.
+    exact: Option<ExactSlots>,
     /// Which of the three the last successful match filled.
     last: Engine,
 }
@@ -428,6 +476,7 @@ enum Engine {
     Ascii,
     Unicode,
     Fancy,
+    Exact,
 }
 
 impl Slots {
@@ -437,6 +486,10 @@ impl Slots {
             Engine::Ascii => self.ascii.as_ref()?.get(i),
             Engine::Unicode => self.unicode.as_ref()?.get(i),
             Engine::Fancy => self.fancy.get(i).copied().flatten(),
+            Engine::Exact => {
+                let span = self.exact.as_ref()?.caps.get_group(i)?;
+                Some((span.start, span.end))
+            }
         }
     }
 }
@@ -469,6 +522,7 @@ impl Pattern {
             ascii,
             unicode: std::sync::OnceLock::new(),
             python: py.to_string(),
+            exact: std::sync::OnceLock::new(),
         };
         if p.ascii.is_none() {
             // No ASCII build: the Unicode one is the only check that the pattern is valid.
@@ -553,6 +607,47 @@ impl Pattern {
                 Ok(true)
             }
         }
+    }
+
+    /// [`Pattern::captures`] for a line the caller already knows this pattern matches (from
+    /// a rule set over its ASCII build): the same answer, found without first scanning for
+    /// the match.
+    pub fn captures_matched(&self, text: &str, slots: &mut Slots) -> Result<bool, Error> {
+        use regex_automata::{Anchored, Input};
+        let Pattern::Std(p) = self else {
+            return self.captures(text, slots);
+        };
+        let exact = match &p.ascii {
+            Some(_) if text.is_ascii() => p.exact.get_or_init(|| Exact::build(&p.source)),
+            _ => return self.captures(text, slots),
+        };
+        let Some(exact) = exact else {
+            return self.captures(text, slots);
+        };
+        let onepass = exact.onepass.as_ref();
+        if onepass.is_none() && text.len() > exact.backtrack.max_haystack_len() {
+            return self.captures(text, slots);
+        }
+        let s = slots.exact.get_or_insert_with(|| ExactSlots {
+            caps: match onepass {
+                Some(dfa) => dfa.create_captures(),
+                None => exact.backtrack.create_captures(),
+            },
+            onepass: onepass.map(|dfa| dfa.create_cache()),
+            backtrack: exact.backtrack.create_cache(),
+        });
+        let input = Input::new(text.as_bytes()).anchored(Anchored::Yes);
+        let searched = match (onepass, s.onepass.as_mut()) {
+            (Some(dfa), Some(cache)) => dfa.try_search(cache, &input, &mut s.caps),
+            _ => exact
+                .backtrack
+                .try_search(&mut s.backtrack, &input, &mut s.caps),
+        };
+        if searched.is_err() {
+            return self.captures(text, slots);
+        }
+        slots.last = Engine::Exact;
+        Ok(s.caps.is_match())
     }
 
     /// True when the pattern matches at the start of `text` (no captures needed).
