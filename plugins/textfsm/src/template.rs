@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use regex_syntax::hir::{Hir, HirKind};
+
 use crate::pyre::{self, Pattern};
 
 /// Longest value or state name textfsm accepts.
@@ -164,14 +166,16 @@ impl Prefilter {
     /// Builds the set, or `None` when it would not pay (fewer than two rules) or not compile.
     fn build(rules: &[Rule]) -> Option<Prefilter> {
         use regex_automata::{MatchKind, meta, util::syntax};
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
         let mut patterns = Vec::new();
         let slot = rules
             .iter()
             .map(|r| {
-                r.pattern.ascii_pattern().map(|p| {
-                    patterns.push(p);
-                    patterns.len() - 1
-                })
+                let hir =
+                    regex_automata::util::syntax::parse_with(r.pattern.ascii_pattern()?, &syntax)
+                        .ok()?;
+                patterns.push(trim_tail(&hir));
+                Some(patterns.len() - 1)
             })
             .collect();
         if patterns.len() < 2 {
@@ -187,10 +191,31 @@ impl Prefilter {
                     .nfa_size_limit(Some(pyre::SIZE_LIMIT))
                     .hybrid_cache_capacity(PREFILTER_DFA_LIMIT),
             )
-            .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .build_many(&patterns)
+            .build_many_from_hir(&patterns)
             .ok()?;
         Some(Prefilter { set, slot })
+    }
+}
+
+/// The pattern without what follows its last required part: for "does it match at the start
+/// of the line?" a trailing `.*`, `(.*)`, `\s*` or `,*` changes nothing (whatever precedes it
+/// matched, it can match the empty string), but in a set searched for every pattern that
+/// matches it keeps the search in a matching state to the end of the line.
+fn trim_tail(hir: &Hir) -> Hir {
+    // Matches the empty string wherever it is tried: it can be empty and looks at nothing.
+    let optional =
+        |h: &Hir| h.properties().minimum_len() == Some(0) && h.properties().look_set().is_empty();
+    match hir.kind() {
+        HirKind::Concat(items) => {
+            let keep = items.len() - items.iter().rev().take_while(|h| optional(h)).count();
+            let mut items = items[..keep].to_vec();
+            if let Some(last) = items.pop() {
+                items.push(trim_tail(&last));
+            }
+            Hir::concat(items)
+        }
+        HirKind::Capture(cap) => trim_tail(&cap.sub),
+        _ => hir.clone(),
     }
 }
 
@@ -747,5 +772,24 @@ mod tests {
         );
         assert!(substitute("^a$", &vars).is_err());
         assert!(substitute("^${B}", &vars).is_err());
+    }
+
+    #[test]
+    fn set_patterns_lose_only_tails_that_always_match() {
+        let hir = |p: &str| {
+            let syntax = regex_automata::util::syntax::Config::new()
+                .unicode(false)
+                .utf8(false);
+            regex_automata::util::syntax::parse_with(p, &syntax).expect("parses")
+        };
+        let trimmed = |p: &str| trim_tail(&hir(p));
+        assert_eq!(trimmed(r"^(?:a\s+(?P<X>.*))"), hir(r"^a\s+"));
+        assert_eq!(trimmed(r"^(?:a(?P<X>\S+),*\s*)"), hir(r"^a\S+"));
+        assert_eq!(trimmed(r"^(?:.*)"), hir(r"^"));
+        // `$` and `\b` look at the text, so they and what precedes them stay.
+        assert_eq!(trimmed(r"^(?:a.*$)"), hir(r"^a.*$"));
+        assert_eq!(trimmed(r"^(?:a\s*\b)"), hir(r"^a\s*\b"));
+        // Alternatives are left alone.
+        assert_eq!(trimmed(r"^(?:a.*|b)"), hir(r"^(?:a.*|b)"));
     }
 }
