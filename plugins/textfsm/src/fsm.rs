@@ -339,6 +339,21 @@ pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
         }
         let start = pos;
         let mut i = pos;
+        // Eight bytes at a time past plain ASCII text: every line boundary is a control
+        // byte (< 0x20) or starts a multi-byte character (>= 0x80).
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let x = u64::from_le_bytes(word);
+            const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+            const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+            // A high bit set for any byte below 0x20 (the classic "has less than" test, which
+            // may also flag bytes >= 0x80, wanted here anyway) or any byte >= 0x80.
+            if (x.wrapping_sub(ONES * 0x20) & !x & HIGH) | (x & HIGH) != 0 {
+                break;
+            }
+            i += 8;
+        }
         while i < bytes.len() {
             let b = bytes[i];
             let brk = match b {
@@ -379,5 +394,71 @@ mod tests {
         let v: Vec<&str> = split_lines("a\r\nb\rc\n\nd\u{2028}e\n").collect();
         assert_eq!(v, ["a", "b", "c", "", "d", "e"]);
         assert_eq!(split_lines("").count(), 0);
+        // Boundaries anywhere in and past the eight-byte stride, after tabs and non-ASCII.
+        let text = "0123456789abcdef\r\n\tx\u{0b}0123456\u{85}é1234567\u{2029}01234567";
+        let v: Vec<&str> = split_lines(text).collect();
+        assert_eq!(
+            v,
+            ["0123456789abcdef", "\tx", "0123456", "é1234567", "01234567"]
+        );
+    }
+
+    /// Python's `splitlines`, one character at a time.
+    fn reference(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let end = match c {
+                '\r' if chars.peek().map(|&(_, n)| n) == Some('\n') => {
+                    chars.next();
+                    i + 2
+                }
+                '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}'
+                | '\u{2028}' | '\u{2029}' => i + c.len_utf8(),
+                _ => continue,
+            };
+            out.push(&text[start..i]);
+            start = end;
+        }
+        if start < text.len() {
+            out.push(&text[start..]);
+        }
+        out
+    }
+
+    #[test]
+    fn splitlines_matches_a_char_by_char_reference() {
+        let alphabet = [
+            "a",
+            "b",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "\r\n",
+            "\u{0b}",
+            "\u{1e}",
+            "\u{1f}",
+            "é",
+            "\u{85}",
+            "\u{2028}",
+            "\u{2030}",
+            "0123456789",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            for _ in 0..(seed >> 58) {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                text.push_str(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            assert_eq!(
+                split_lines(&text).collect::<Vec<_>>(),
+                reference(&text),
+                "{text:?}"
+            );
+        }
     }
 }
