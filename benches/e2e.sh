@@ -107,7 +107,13 @@ for lat in $LATENCIES; do
     rrps=$(sed -E 's/.*: ([0-9.]+) cmds.*/\1/' <<<"$raw"); rp50=$(sed -E 's/.*p50=([0-9.]+) ms.*/\1/' <<<"$raw"); rp99=$(sed -E 's/.*p99=([0-9.]+) ms.*/\1/' <<<"$raw")
     printf '%-6s %-4s %-9s %12s %10s %10s | %12s %9sms %8sms | %7s\n' "$n" "$lat" pooled "$grps" "$gp50" "$gp99" "$rrps" "$rp50" "$rp99" \
       "$(python3 -c "print(f'{float(\"${grps:-0}\")/max(float(\"${rrps:-0}\"),1e-9):.2f}')")"
-    printf '%-6s %-4s %-9s %12s %10s %10s | %12s\n' "$n" "$lat" cache-hit "$hrps" "$hp50" "$hp99" "(no device work)"
+    # The HTTP ceiling: a bare axum handler (GET /health: no auth, no body, no job) on the same
+    # server, middleware and cores.
+    wrk -t 2 -c "$conns" -d "${SECONDS_PER}s" --latency "$GW/health" >"$work/wrk.out" 2>&1 || true
+    read -r arps ap50 ap99 < <(awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}' "$work/wrk.out")
+    printf '%-6s %-4s %-9s %12s %10s %10s | %12s %10s %10s | %7s\n' "$n" "$lat" cache-hit "$hrps" "$hp50" "$hp99" "$arps" "$ap50" "$ap99" \
+      "$(python3 -c "print(f'{float(\"${hrps:-0}\")/max(float(\"${arps:-0}\"),1e-9):.2f}')")"
+    echo "       (cache-hit ceiling: bare axum GET /health; cache-hit/pooled-cache-off = $(python3 -c "print(f'{float(\"${hrps:-0}\")/max(float(\"${grps:-0}\"),1e-9):.1f}x')"))"
     stop_last
     # connect per command: no session is kept.
     start_gateway 0

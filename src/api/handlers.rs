@@ -54,6 +54,11 @@ pub async fn exec(
     let source = serde_json::to_string(&request).ok();
     let mut spec = request.into_spec(&config, &known)?;
     spec.source = source;
+    // Subscribed before the submit, so the end cannot slip between the two.
+    let watch = query
+        .wait
+        .filter(|w| *w > 0.0)
+        .map(|_| state.jobs().watch());
     let job = match state.jobs().submit(spec).await {
         Ok(job) => job,
         Err(e) => {
@@ -63,10 +68,10 @@ pub async fn exec(
             return Err(e.into());
         }
     };
-    let job = match query.wait {
-        Some(wait) if wait > 0.0 => {
+    let job = match (query.wait, watch) {
+        (Some(wait), Some(watch)) if !job.is_done() => {
             let wait = Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
-            state.jobs().wait(&job.id, wait).await?
+            state.jobs().wait_watched(watch, &job.id, wait).await?
         }
         _ => job,
     };

@@ -24,6 +24,11 @@ pub(super) struct Lookup {
 }
 
 impl Lookup {
+    /// Whether the cache was asked at all (enabled, show commands).
+    pub(super) fn uses_cache(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
     /// Puts the device's retvals (for the misses, in order) between the cached ones.
     pub(super) fn merge(&mut self, device: Vec<Retval>) -> Vec<Retval> {
         if self.keys.is_empty() {

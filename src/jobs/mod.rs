@@ -120,6 +120,8 @@ struct Queued {
     ticket: Option<pinned::Ticket>,
     /// Told when the job has ended (a batch runner counting its wave).
     done: Option<mpsc::UnboundedSender<String>>,
+    /// What the cache answered at submit, so the worker does not ask again.
+    lookup: Option<cached::Lookup>,
 }
 
 /// The job service: submit, query, cancel, wait. Cheap to clone.
@@ -213,6 +215,16 @@ impl Jobs {
         if self.inner.shutting_down.load(Ordering::Relaxed) {
             return Err(Error::ShuttingDown);
         }
+        // A job the cache answers whole needs no worker and no queue slot: it is recorded
+        // ended, in one write. Pinned jobs keep their turn order, so they always queue.
+        let mut lookup = None;
+        if spec.cache.enabled && !spec.cache.refresh && spec.queue != "pinned" {
+            let mut found = cached::lookup(&self.inner.deps, &spec).await;
+            if let Some(outcome) = runner::answered_by_cache(&self.inner.deps, &spec, &mut found) {
+                return self.record_answered(&spec, outcome).await;
+            }
+            lookup = Some(found);
+        }
         let limit = self.inner.queue_size.load(Ordering::Relaxed);
         self.inner
             .queued
@@ -244,7 +256,33 @@ impl Jobs {
             self.inner.queued.fetch_sub(1, Ordering::Relaxed);
             return Err(e.into());
         }
-        self.inner.enqueue(Lane::Exec, id, spec, None);
+        self.inner.enqueue_with(Lane::Exec, id, spec, None, lookup);
+        Ok(Job::from_row(&row))
+    }
+
+    /// Records a job the cache answered, already ended.
+    async fn record_answered(
+        &self,
+        spec: &JobSpec,
+        outcome: runner::Outcome,
+    ) -> Result<Job, Error> {
+        let id = Uuid::new_v4().to_string();
+        let now = Utc::now();
+        let at = model::format_time(now);
+        let mut row = new_row(&id, spec, now, None);
+        row.status = outcome.status.into();
+        row.worker = Some("cache".into());
+        row.started_at = Some(at.clone());
+        row.ended_at = Some(at);
+        row.result = Some(outcome.result.to_string());
+        if let Some((kind, message)) = &outcome.error {
+            row.error_type = Some(kind.clone());
+            row.error_message = Some(message.clone());
+        }
+        row.result_expires_at = result_expiry(spec);
+        self.inner.deps.store.insert_job(&row, None).await?;
+        self.inner.metrics.job_outcome(outcome.status);
+        announce(&self.inner, &id, spec);
         Ok(Job::from_row(&row))
     }
 
@@ -258,20 +296,41 @@ impl Jobs {
 
     /// Waits up to `limit` for the job to end, then returns it as it stands.
     pub async fn wait(&self, id: &str, limit: Duration) -> Result<Job, Error> {
-        let mut ended = self.inner.ended.subscribe();
+        let watch = self.watch();
+        let job = self.get(id).await?;
+        if job.is_done() {
+            return Ok(job);
+        }
+        self.wait_watched(watch, id, limit).await
+    }
+
+    /// Subscribes to job ends; take it before submitting, then [`Jobs::wait_watched`] needs
+    /// no first read of the job to be sure it misses no end.
+    pub fn watch(&self) -> Watch {
+        Watch(self.inner.ended.subscribe())
+    }
+
+    /// Waits up to `limit` for `id` to end (announced on `watch`), then returns it.
+    pub async fn wait_watched(
+        &self,
+        watch: Watch,
+        id: &str,
+        limit: Duration,
+    ) -> Result<Job, Error> {
+        let mut ended = watch.0;
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            let job = self.get(id).await?;
-            if job.is_done() {
-                return Ok(job);
-            }
-            loop {
-                match tokio::time::timeout_at(deadline, ended.recv()).await {
-                    Err(_) => return self.get(id).await,
-                    Ok(Ok(done)) if &*done == id => break,
-                    Ok(Ok(_)) => continue,
-                    // Missed notifications or closed channel: re-read the store.
-                    Ok(Err(_)) => break,
+            match tokio::time::timeout_at(deadline, ended.recv()).await {
+                Err(_) => return self.get(id).await,
+                Ok(Ok(done)) if &*done == id => return self.get(id).await,
+                Ok(Ok(_)) => continue,
+                // Missed notifications or closed channel: look at the store.
+                Ok(Err(_)) => {
+                    let job = self.get(id).await?;
+                    if job.is_done() {
+                        return Ok(job);
+                    }
+                    ended = ended.resubscribe();
                 }
             }
         }
@@ -339,6 +398,18 @@ impl Inner {
         spec: JobSpec,
         done: Option<mpsc::UnboundedSender<String>>,
     ) {
+        self.enqueue_with(lane, id, spec, done, None);
+    }
+
+    /// [`Inner::enqueue`] with what the cache already answered.
+    fn enqueue_with(
+        &self,
+        lane: Lane,
+        id: String,
+        spec: JobSpec,
+        done: Option<mpsc::UnboundedSender<String>>,
+        lookup: Option<cached::Lookup>,
+    ) {
         let ticket = (lane == Lane::Exec && spec.queue == "pinned")
             .then(|| self.pinned.ticket(&spec.target.label()));
         self.lanes.push(
@@ -348,6 +419,7 @@ impl Inner {
                 spec,
                 ticket,
                 done,
+                lookup,
             },
         );
     }
@@ -418,6 +490,7 @@ async fn worker(inner: Arc<Inner>, number: usize) {
             spec,
             ticket,
             done,
+            lookup,
         } = next;
         if let Some(ticket) = &ticket {
             inner.pinned.wait_turn(ticket).await;
@@ -426,7 +499,9 @@ async fn worker(inner: Arc<Inner>, number: usize) {
         inner.busy_workers.fetch_add(1, Ordering::Relaxed);
         let span =
             tracing::info_span!("job", job_id = %id, device = %spec.target.label(), worker = %name);
-        run_one(&inner, &id, &spec, &name).instrument(span).await;
+        run_one(&inner, &id, &spec, &name, lookup)
+            .instrument(span)
+            .await;
         if let Some(ticket) = &ticket {
             inner.pinned.done(ticket);
         }
@@ -441,7 +516,13 @@ async fn worker(inner: Arc<Inner>, number: usize) {
     }
 }
 
-async fn run_one(inner: &Arc<Inner>, id: &str, spec: &JobSpec, worker: &str) {
+async fn run_one(
+    inner: &Arc<Inner>,
+    id: &str,
+    spec: &JobSpec,
+    worker: &str,
+    lookup: Option<cached::Lookup>,
+) {
     let store = &inner.deps.store;
     // TTL: a job that waited too long ends without touching the device.
     if let Some(ttl) = spec.ttl
@@ -479,7 +560,10 @@ async fn run_one(inner: &Arc<Inner>, id: &str, spec: &JobSpec, worker: &str) {
             return;
         }
     }
-    let outcome = runner::run(&inner.deps, spec).await;
+    let outcome = match lookup {
+        Some(lookup) => runner::run_with(&inner.deps, spec, lookup).await,
+        None => runner::run(&inner.deps, spec).await,
+    };
     let error = outcome
         .error
         .as_ref()
@@ -530,6 +614,9 @@ fn announce(inner: &Arc<Inner>, id: &str, spec: &JobSpec) {
         }
     });
 }
+
+/// A subscription to job ends (see [`Jobs::watch`]).
+pub struct Watch(broadcast::Receiver<Arc<str>>);
 
 /// What a start did with the work a previous run left behind.
 #[derive(Debug, Clone, Default, PartialEq)]

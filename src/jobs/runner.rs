@@ -39,8 +39,17 @@ pub(super) struct Retval {
 /// Runs `spec`, bounded by its execution timeout. Never returns `Err`: every failure becomes
 /// a failed outcome naming its cause.
 pub async fn run(deps: &Arc<Deps>, spec: &JobSpec) -> Outcome {
+    let lookup = cached::lookup(deps, spec).await;
+    run_with(deps, spec, lookup).await
+}
+
+/// [`run`] with the cache already asked (at submit, where a full hit never reaches a worker).
+pub(super) async fn run_with(
+    deps: &Arc<Deps>,
+    spec: &JobSpec,
+    mut lookup: cached::Lookup,
+) -> Outcome {
     let limit = spec.execution_timeout;
-    let mut lookup = cached::lookup(deps, spec).await;
     let mut facts = SessionFacts::default();
     let mut device_retvals = Vec::new();
     let mut failure = None;
@@ -64,6 +73,25 @@ pub async fn run(deps: &Arc<Deps>, spec: &JobSpec) -> Outcome {
     let outcome = build_outcome(deps, spec, retvals, failure, facts);
     cached::store(deps, spec, &lookup, &outcome).await;
     outcome
+}
+
+/// The outcome when the cache answered every command: no device, no worker needed.
+pub(super) fn answered_by_cache(
+    deps: &Arc<Deps>,
+    spec: &JobSpec,
+    lookup: &mut cached::Lookup,
+) -> Option<Outcome> {
+    if !lookup.uses_cache() || !lookup.misses.is_empty() {
+        return None;
+    }
+    let retvals = lookup.merge(Vec::new());
+    Some(build_outcome(
+        deps,
+        spec,
+        retvals,
+        None,
+        SessionFacts::default(),
+    ))
 }
 
 /// Session reuse facts for each retval's metadata.

@@ -132,6 +132,59 @@ fn from_row(row: &AnyRow) -> Result<JobRow, sqlx::Error> {
     })
 }
 
+/// Inserts job rows on `conn`, in chunks of multi-row INSERTs.
+pub(crate) async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    jobs: &[(&NewJob, Option<&str>)],
+) -> Result<(), sqlx::Error> {
+    for chunk in jobs.chunks(INSERT_CHUNK) {
+        let mut sql = format!("INSERT INTO jobs ({COLUMNS}, sealed) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..INSERT_COLUMNS {
+                if c > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("${}", i * INSERT_COLUMNS + c + 1));
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(&sql);
+        for (job, sealed) in chunk {
+            query = query
+                .bind(&job.id)
+                .bind(&job.status)
+                .bind(&job.queue)
+                .bind(&job.worker)
+                .bind(&job.created_at)
+                .bind(&job.started_at)
+                .bind(&job.ended_at)
+                .bind(&job.host)
+                .bind(job.port)
+                .bind(&job.device_type)
+                .bind(&job.kind)
+                .bind(&job.command)
+                .bind(&job.request)
+                .bind(&job.result)
+                .bind(&job.error_type)
+                .bind(&job.error_message)
+                .bind(&job.batch_id)
+                .bind(&job.expires_at)
+                .bind(job.wave)
+                .bind(job.device_index)
+                .bind(i64::from(job.retry_on_restart))
+                .bind(&job.webhook)
+                .bind(&job.result_expires_at)
+                .bind(*sealed);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// A queued job's id and its sealed request, for re-running after a restart.
 #[derive(Debug, Clone)]
 pub struct SealedJob {
@@ -169,9 +222,16 @@ pub struct Recovered {
 
 impl Store {
     /// Records a new job (status `queued`) before it is acknowledged to the client, with
-    /// its sealed request so a restarted gateway can still run it.
+    /// its sealed request so a restarted gateway can still run it. Goes through the group
+    /// writer: concurrent inserts share one statement and one commit.
     pub async fn insert_job(&self, job: &NewJob, sealed: Option<&str>) -> Result<(), Error> {
-        self.insert_jobs(&[(job, sealed)]).await
+        self.writer
+            .apply(super::group::Op::Insert {
+                row: Box::new(job.clone()),
+                sealed: sealed.map(String::from),
+            })
+            .await?;
+        Ok(())
     }
 
     /// Records many jobs in one transaction (a bulk request): all or none.
@@ -188,68 +248,26 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         jobs: &[(&NewJob, Option<&str>)],
     ) -> Result<(), Error> {
-        for chunk in jobs.chunks(INSERT_CHUNK) {
-            let mut sql = format!("INSERT INTO jobs ({COLUMNS}, sealed) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for c in 0..INSERT_COLUMNS {
-                    if c > 0 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&format!("${}", i * INSERT_COLUMNS + c + 1));
-                }
-                sql.push(')');
-            }
-            let mut query = sqlx::query(&sql);
-            for (job, sealed) in chunk {
-                query = query
-                    .bind(&job.id)
-                    .bind(&job.status)
-                    .bind(&job.queue)
-                    .bind(&job.worker)
-                    .bind(&job.created_at)
-                    .bind(&job.started_at)
-                    .bind(&job.ended_at)
-                    .bind(&job.host)
-                    .bind(job.port)
-                    .bind(&job.device_type)
-                    .bind(&job.kind)
-                    .bind(&job.command)
-                    .bind(&job.request)
-                    .bind(&job.result)
-                    .bind(&job.error_type)
-                    .bind(&job.error_message)
-                    .bind(&job.batch_id)
-                    .bind(&job.expires_at)
-                    .bind(job.wave)
-                    .bind(job.device_index)
-                    .bind(i64::from(job.retry_on_restart))
-                    .bind(&job.webhook)
-                    .bind(&job.result_expires_at)
-                    .bind(*sealed);
-            }
-            self.timed(query.execute(&mut **tx)).await?;
-        }
+        self.timed(insert_rows(tx, jobs)).await?;
         Ok(())
     }
 
     /// Moves a queued job to `started`; false when it was no longer queued (canceled).
     pub async fn mark_started(&self, id: &str, worker: &str, at: &str) -> Result<bool, Error> {
-        let done = self.timed(sqlx::query(
-            "UPDATE jobs SET status = 'started', worker = $1, started_at = $2 WHERE id = $3 AND status = 'queued'",
-        )
-        .bind(worker)
-        .bind(at)
-        .bind(id)
-        .execute(&self.pool)
-        ).await?;
-        Ok(done.rows_affected() == 1)
+        let changed = self
+            .writer
+            .apply(super::group::Op::Start {
+                id: id.to_string(),
+                worker: worker.to_string(),
+                at: at.to_string(),
+            })
+            .await?;
+        Ok(changed == 1)
     }
 
-    /// Ends a job: status, result, error and `ended_at` in one statement.
+    /// Ends a job: status, result, error and `ended_at` in one statement. The sealed request
+    /// goes with the end state: an ended job never runs again, so its credentials need not
+    /// outlive it.
     pub async fn finish_job(
         &self,
         id: &str,
@@ -259,21 +277,16 @@ impl Store {
         error: Option<(&str, &str)>,
         result_expires_at: Option<&str>,
     ) -> Result<(), Error> {
-        // The sealed request goes with the end state: an ended job never runs again, so its
-        // credentials need not outlive it.
-        self.timed(sqlx::query(
-            "UPDATE jobs SET status = $1, ended_at = $2, result = $3, error_type = $4, error_message = $5, \
-             result_expires_at = $6, sealed = NULL WHERE id = $7",
-        )
-        .bind(status)
-        .bind(ended_at)
-        .bind(result)
-        .bind(error.map(|(kind, _)| kind))
-        .bind(error.map(|(_, message)| message))
-        .bind(result_expires_at)
-        .bind(id)
-        .execute(&self.pool)
-        ).await?;
+        self.writer
+            .apply(super::group::Op::Finish {
+                id: id.to_string(),
+                status: status.to_string(),
+                ended_at: ended_at.to_string(),
+                result: result.to_string(),
+                error: error.map(|(k, m)| (k.to_string(), m.to_string())),
+                result_expires_at: result_expires_at.map(String::from),
+            })
+            .await?;
         Ok(())
     }
 

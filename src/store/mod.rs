@@ -5,9 +5,11 @@
 //! - [`cache_entries`]: the cache's L3 rows and the shared `netpulse_secrets` table.
 //! - [`jobs`]: job rows: insert, state changes (each one statement, so atomic), queries.
 //! - [`batches`]: bulk batches: their waves, decisions and progress.
+//! - `group`: group commit of job state changes (one transaction for many jobs).
 
 pub mod batches;
 pub mod cache_entries;
+mod group;
 pub mod jobs;
 pub mod migrations;
 
@@ -61,6 +63,8 @@ pub struct Store {
     backend: Backend,
     /// Query durations feed the `database_query_time` figure and alert.
     metrics: Option<crate::metrics::Metrics>,
+    /// Commits job state changes in groups.
+    writer: group::Writer,
 }
 
 impl std::fmt::Debug for Store {
@@ -118,6 +122,7 @@ impl Store {
                 source,
             })?;
         let store = Self {
+            writer: group::Writer::start(pool.clone(), None),
             pool,
             backend,
             metrics: None,
@@ -128,6 +133,7 @@ impl Store {
 
     /// Records every job query's duration in `metrics` from now on.
     pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.writer = group::Writer::start(self.pool.clone(), Some(metrics.clone()));
         self.metrics = Some(metrics);
         self
     }
