@@ -131,11 +131,11 @@ fn main() -> ExitCode {
         let mut lib =
             Library::with_dirs(vec![args.corpus.join("templates")]).recheck_after(PLUGIN_RECHECK);
         Box::new(move |case: &Case, raw: &str| {
-            let table = lib
-                .parse_table(&case.platform, &case.command, raw)
+            let json = lib
+                .parse_json(&case.platform, &case.command, raw)
                 .map_err(|e| e.to_string())?;
             // The plugin's answer crosses the boundary as JSON text, which the host reads back.
-            serde_json::from_str(&table.to_json()).map_err(|e| e.to_string())
+            serde_json::from_str(&json).map_err(|e| e.to_string())
         })
     } else if args.index {
         let mut table = match CliTable::load(args.corpus.join("templates")) {

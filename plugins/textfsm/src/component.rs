@@ -38,10 +38,11 @@ impl Guest for Plugin {
     }
 
     fn parse(platform: String, command: String, output: String) -> Result<String, WitParseError> {
-        let table = LIBRARY.with(|lib| lib.borrow_mut().parse_table(&platform, &command, &output));
-        match table {
-            // Straight from the table to JSON text: no maps built only to be serialised.
-            Ok(table) => Ok(table.to_json()),
+        // Straight to JSON text: no maps (nor, for one template, a table) built only to be
+        // serialised.
+        let json = LIBRARY.with(|lib| lib.borrow_mut().parse_json(&platform, &command, &output));
+        match json {
+            Ok(json) => Ok(json),
             Err(Error::NoTemplate { platform, command }) => Err(WitParseError::Unsupported(
                 format!("no template for {platform} / {command}"),
             )),

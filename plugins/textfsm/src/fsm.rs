@@ -9,7 +9,9 @@
 use regex_automata::{Anchored, Input, PatternID, PatternSet};
 
 use crate::pyre::{self, Slots};
-use crate::record::{Field, Item, Table};
+use crate::record::{
+    Field, Item, JsonCell, Table, json_keys, push_json_list, push_json_string, rows_to_json,
+};
 use crate::template::{LineOp, Opt, RecordOp, Target, Template};
 
 /// Why a parse stopped.
@@ -38,15 +40,16 @@ pub enum Error {
 }
 
 /// Python's current `value.value`: unset, a string, or (after a record's save hook) a list.
+/// Strings are slices of the parsed text, copied only when a table is made of the rows.
 #[derive(Debug, Clone, Default)]
-enum Cur {
+enum Cur<'t> {
     #[default]
     None,
-    Str(String),
+    Str(&'t str),
     List(Vec<Item>),
 }
 
-impl Cur {
+impl<'t> Cur<'t> {
     fn is_truthy(&self) -> bool {
         match self {
             Cur::None => false,
@@ -55,27 +58,61 @@ impl Cur {
         }
     }
 
-    fn from_opt(s: Option<&str>) -> Cur {
-        s.map_or(Cur::None, |s| Cur::Str(s.to_string()))
+    fn from_opt(s: Option<&'t str>) -> Cur<'t> {
+        s.map_or(Cur::None, Cur::Str)
+    }
+}
+
+/// One cell of a row as the FSM builds it: text borrowed from the input.
+#[derive(Debug)]
+pub(crate) enum Cell<'t> {
+    /// A plain value; empty when it never matched.
+    Str(&'t str),
+    /// A `List` value.
+    List(Vec<Item>),
+}
+
+impl Cell<'_> {
+    fn is_truthy(&self) -> bool {
+        match self {
+            Cell::Str(s) => !s.is_empty(),
+            Cell::List(l) => !l.is_empty(),
+        }
+    }
+
+    fn into_field(self) -> Field {
+        match self {
+            Cell::Str(s) => Field::Str(s.to_string()),
+            Cell::List(l) => Field::List(l),
+        }
+    }
+}
+
+impl JsonCell for Cell<'_> {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Cell::Str(s) => push_json_string(out, s),
+            Cell::List(items) => push_json_list(out, items),
+        }
     }
 }
 
 /// Per-parse state of one value.
 #[derive(Debug, Default)]
-struct Slot {
+struct Slot<'t> {
     /// The value as textfsm's `value.value`.
-    cur: Cur,
+    cur: Cur<'t>,
     /// `Filldown`'s remembered value.
-    filldown: Option<String>,
+    filldown: Option<&'t str>,
     /// `List`'s accumulated items.
     list: Vec<Item>,
 }
 
 /// One run of a template over one text.
-struct Run<'t> {
-    tpl: &'t Template,
-    slots: Vec<Slot>,
-    rows: Vec<Vec<Field>>,
+struct Run<'a, 't> {
+    tpl: &'a Template,
+    slots: Vec<Slot<'t>>,
+    rows: Vec<Vec<Cell<'t>>>,
 }
 
 /// Working memory of a parse, kept with the template between parses (see
@@ -111,13 +148,33 @@ impl Scratch {
 impl Template {
     /// Parses `text` into a table, like textfsm's `ParseText` (with end-of-input handling).
     pub fn parse_text(&self, text: &str) -> Result<Table, Error> {
+        let rows = self.rows(text)?;
+        Ok(Table {
+            header: self.header(),
+            rows: rows
+                .into_iter()
+                .map(|row| row.into_iter().map(Cell::into_field).collect())
+                .collect(),
+        })
+    }
+
+    /// [`Template::parse_text`]'s records as JSON text, the same as
+    /// `Table::to_json`, written from the parsed text without copying values first.
+    pub fn parse_json(&self, text: &str) -> Result<String, Error> {
+        let rows = self.rows(text)?;
+        let keys = self.json_keys.get_or_init(|| json_keys(&self.header()));
+        Ok(rows_to_json(keys, &rows))
+    }
+
+    /// The records' rows, with the working memory borrowed from the template's pool.
+    fn rows<'t>(&self, text: &'t str) -> Result<Vec<Vec<Cell<'t>>>, Error> {
         let mut scratch = self.scratch.take().unwrap_or_else(|| Scratch::new(self));
         let result = self.run(text, &mut scratch);
         self.scratch.put(scratch);
         result
     }
 
-    fn run(&self, text: &str, scratch: &mut Scratch) -> Result<Table, Error> {
+    fn run<'t>(&self, text: &'t str, scratch: &mut Scratch) -> Result<Vec<Vec<Cell<'t>>>, Error> {
         let mut run = Run {
             tpl: self,
             slots: self.values.iter().map(|_| Slot::default()).collect(),
@@ -202,29 +259,26 @@ impl Template {
         if stopped != Some(Target::End) && !self.has_eof_state {
             run.append_record();
         }
-        Ok(Table {
-            header: self.header(),
-            rows: run.rows,
-        })
+        Ok(run.rows)
     }
 }
 
-impl Run<'_> {
+impl<'t> Run<'_, 't> {
     /// textfsm's `AssignVar` and the options' `OnAssignVar` hooks, in declaration order.
-    fn assign(&mut self, vi: usize, val: Option<&str>) {
+    fn assign(&mut self, vi: usize, val: Option<&'t str>) {
         let def = &self.tpl.values[vi];
         let slot = &mut self.slots[vi];
         slot.cur = Cur::from_opt(val);
         for opt in &def.options {
             match opt {
-                Opt::Filldown => slot.filldown = val.map(str::to_string),
+                Opt::Filldown => slot.filldown = val,
                 Opt::Fillup => {
                     if let Some(v) = val.filter(|v| !v.is_empty()) {
                         for row in self.rows.iter_mut().rev() {
                             if row[vi].is_truthy() {
                                 break;
                             }
-                            row[vi] = Field::Str(v.to_string());
+                            row[vi] = Cell::Str(v);
                         }
                     }
                 }
@@ -273,9 +327,9 @@ impl Run<'_> {
             .slots
             .iter_mut()
             .map(|s| match std::mem::take(&mut s.cur) {
-                Cur::None => Field::Str(String::new()),
-                Cur::Str(v) => Field::Str(v),
-                Cur::List(l) => Field::List(l),
+                Cur::None => Cell::Str(""),
+                Cur::Str(v) => Cell::Str(v),
+                Cur::List(l) => Cell::List(l),
             })
             .collect();
         self.rows.push(row);
@@ -288,7 +342,7 @@ impl Run<'_> {
             slot.cur = Cur::None;
             for opt in &def.options {
                 match opt {
-                    Opt::Filldown => slot.cur = Cur::from_opt(slot.filldown.as_deref()),
+                    Opt::Filldown => slot.cur = Cur::from_opt(slot.filldown),
                     Opt::List if !def.has(Opt::Filldown) => slot.list.clear(),
                     _ => {}
                 }

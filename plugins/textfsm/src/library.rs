@@ -151,6 +151,28 @@ impl Library {
         Ok(self.parse_table(platform, command, text)?.into_records())
     }
 
+    /// [`Library::parse`]'s records as JSON text (what the plugin returns), written without
+    /// building a table first when the index names a single template.
+    pub fn parse_json(
+        &mut self,
+        platform: &str,
+        command: &str,
+        text: &str,
+    ) -> Result<String, clitable::Error> {
+        let now = Instant::now();
+        for dir in self.dirs(now).iter() {
+            let Some((index, row)) = self.lookup(dir, platform, command, now)? else {
+                continue;
+            };
+            if let [name] = index.rows[row].templates.as_slice() {
+                let t = self.template(&dir.join(name), name, now)?;
+                return Ok(t.parse_json(text)?);
+            }
+            break;
+        }
+        Ok(self.parse_table(platform, command, text)?.to_json())
+    }
+
     /// [`Library::parse`]'s result as a table (for [`Table::to_json`]).
     pub fn parse_table(
         &mut self,

@@ -148,59 +148,88 @@ impl Table {
     /// The same records as [`Table::into_records`] written straight to JSON text (objects
     /// with sorted keys, as serde_json writes a [`Record`]), without building the maps.
     pub fn to_json(&self) -> String {
-        let order = self.key_order();
-        // Key text, quoted and escaped once for all rows.
-        let keys: Vec<(String, usize)> = order
-            .iter()
-            .map(|(k, col)| (json_string(k), *col))
-            .collect();
-        let mut out = String::with_capacity(
-            2 + self.rows.len() * (2 + keys.iter().map(|(k, _)| k.len() + 4).sum::<usize>()),
-        );
-        out.push('[');
-        for (r, row) in self.rows.iter().enumerate() {
-            if r > 0 {
-                out.push(',');
-            }
-            out.push('{');
-            for (i, (key, col)) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(key);
-                out.push(':');
-                match &row[*col] {
-                    Field::Str(v) => push_json_string(&mut out, v),
-                    list @ Field::List(_) => out.push_str(&list.clone().into_json().to_string()),
-                }
-            }
-            out.push('}');
-        }
-        out.push(']');
-        out
+        rows_to_json(&json_keys(&self.header), &self.rows)
     }
 
     /// Record keys in the order a JSON object holds them (sorted), each with its column; of
     /// two columns whose names lower-case alike the later one wins, as when the map is built
     /// pair by pair.
     fn key_order(&self) -> Vec<(String, usize)> {
-        let mut order: Vec<(String, usize)> = self
-            .header
-            .iter()
-            .enumerate()
-            .map(|(col, h)| (h.to_lowercase(), col))
-            .collect();
-        order.sort();
-        order.dedup_by(|later, earlier| {
-            if later.0 == earlier.0 {
-                earlier.1 = later.1;
-                true
-            } else {
-                false
-            }
-        });
-        order
+        key_order(&self.header)
     }
+}
+
+/// See [`Table::key_order`].
+fn key_order(header: &[String]) -> Vec<(String, usize)> {
+    let mut order: Vec<(String, usize)> = header
+        .iter()
+        .enumerate()
+        .map(|(col, h)| (h.to_lowercase(), col))
+        .collect();
+    order.sort();
+    order.dedup_by(|later, earlier| {
+        if later.0 == earlier.0 {
+            earlier.1 = later.1;
+            true
+        } else {
+            false
+        }
+    });
+    order
+}
+
+/// The record keys of a table with this header, in order, as quoted JSON strings, each with
+/// its column (what [`rows_to_json`] takes).
+pub(crate) fn json_keys(header: &[String]) -> Vec<(String, usize)> {
+    key_order(header)
+        .into_iter()
+        .map(|(k, col)| (json_string(&k), col))
+        .collect()
+}
+
+/// A cell that can write itself as a JSON value.
+pub(crate) trait JsonCell {
+    fn write_json(&self, out: &mut String);
+}
+
+impl JsonCell for Field {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Field::Str(v) => push_json_string(out, v),
+            Field::List(items) => push_json_list(out, items),
+        }
+    }
+}
+
+/// Rows as a JSON array of objects, with `keys` from [`json_keys`].
+pub(crate) fn rows_to_json<C: JsonCell>(keys: &[(String, usize)], rows: &[Vec<C>]) -> String {
+    let mut out = String::with_capacity(
+        2 + rows.len() * (2 + keys.iter().map(|(k, _)| k.len() + 4).sum::<usize>()),
+    );
+    out.push('[');
+    for (r, row) in rows.iter().enumerate() {
+        if r > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        for (i, (key, col)) in keys.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(key);
+            out.push(':');
+            row[*col].write_json(&mut out);
+        }
+        out.push('}');
+    }
+    out.push(']');
+    out
+}
+
+/// A `List` value's items as a JSON array (rare enough to go through serde_json).
+pub(crate) fn push_json_list(out: &mut String, items: &[Item]) {
+    let value = Value::Array(items.iter().cloned().map(Item::into_json).collect());
+    out.push_str(&value.to_string());
 }
 
 fn take(field: &mut Field) -> Field {
@@ -215,7 +244,7 @@ fn json_string(s: &str) -> String {
 }
 
 /// Appends `s` as a JSON string literal, escaped as serde_json escapes it.
-fn push_json_string(out: &mut String, s: &str) {
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;

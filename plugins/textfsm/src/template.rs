@@ -271,6 +271,8 @@ pub struct Template {
     pub has_eof_state: bool,
     /// Working memory for parses, reused.
     pub(crate) scratch: ScratchPool,
+    /// The records' JSON keys (quoted, in object order) with their columns, made once.
+    pub(crate) json_keys: std::sync::OnceLock<Vec<(String, usize)>>,
 }
 
 impl Template {
@@ -410,6 +412,7 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
             start,
             has_eof_state,
             scratch: ScratchPool::default(),
+            json_keys: std::sync::OnceLock::new(),
         })
     }
 

@@ -6,16 +6,17 @@ use std::time::{Duration, Instant};
 use netpulse_plugin_textfsm::{CliTable, Library, Template, clitable, fsm, parse};
 use serde_json::{Value, json};
 
-/// Parses `text` with an inline template and returns the records as JSON.
+/// Parses `text` with an inline template and returns the records as JSON (checking on the
+/// way that the plugin's direct JSON writer says exactly what serde_json says of them).
 fn run(template: &str, text: &str) -> Value {
     let t = Template::parse("inline", template).expect("template compiles");
-    Value::Array(
-        parse(&t, text)
-            .expect("parses")
-            .into_iter()
-            .map(Value::Object)
-            .collect(),
-    )
+    let records = parse(&t, text).expect("parses");
+    assert_eq!(
+        t.parse_json(text).expect("parses"),
+        serde_json::to_string(&records).expect("serialises"),
+        "direct JSON for {template:?}"
+    );
+    Value::Array(records.into_iter().map(Value::Object).collect())
 }
 
 fn fixtures() -> &'static Path {
