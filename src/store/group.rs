@@ -12,8 +12,8 @@
 use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::Error;
 use super::jobs::{NewJob, insert_rows};
+use super::{Backend, Error};
 
 /// Most changes committed together.
 const MAX_BATCH: usize = 256;
@@ -53,9 +53,13 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the task writing through `pool`; `timed` records each batch's duration.
-    pub(super) fn start(pool: AnyPool, metrics: Option<crate::metrics::Metrics>) -> Self {
+    pub(super) fn start(
+        pool: AnyPool,
+        backend: Backend,
+        metrics: Option<crate::metrics::Metrics>,
+    ) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, receiver, metrics));
+        tokio::spawn(run(pool, backend, receiver, metrics));
         Self { sender }
     }
 
@@ -73,6 +77,7 @@ impl Writer {
 
 async fn run(
     pool: AnyPool,
+    backend: Backend,
     mut receiver: mpsc::UnboundedReceiver<(Op, Reply)>,
     metrics: Option<crate::metrics::Metrics>,
 ) {
@@ -85,7 +90,7 @@ async fn run(
             }
         }
         let started = std::time::Instant::now();
-        let together = apply_together(&pool, &batch).await;
+        let together = apply_together(&pool, &batch, backend).await;
         if let Some(metrics) = &metrics {
             metrics.db_query(started.elapsed().as_secs_f64());
         }
@@ -100,7 +105,7 @@ async fn run(
                 for (op, reply) in batch {
                     let alone = async {
                         let mut conn = pool.acquire().await?;
-                        apply_one(&mut conn, &op).await
+                        apply_one(&mut conn, &op, backend).await
                     }
                     .await
                     .map_err(Error::from);
@@ -111,7 +116,11 @@ async fn run(
     }
 }
 
-async fn apply_together(pool: &AnyPool, batch: &[(Op, Reply)]) -> Result<Vec<u64>, sqlx::Error> {
+async fn apply_together(
+    pool: &AnyPool,
+    batch: &[(Op, Reply)],
+    backend: Backend,
+) -> Result<Vec<u64>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let inserts: Vec<(&NewJob, Option<&str>)> = batch
         .iter()
@@ -121,23 +130,27 @@ async fn apply_together(pool: &AnyPool, batch: &[(Op, Reply)]) -> Result<Vec<u64
         })
         .collect();
     if !inserts.is_empty() {
-        insert_rows(&mut tx, &inserts).await?;
+        insert_rows(&mut tx, &inserts, backend).await?;
     }
     let mut counts = Vec::with_capacity(batch.len());
     for (op, _) in batch {
         counts.push(match op {
             Op::Insert { .. } => 1,
-            _ => apply_one(&mut tx, op).await?,
+            _ => apply_one(&mut tx, op, backend).await?,
         });
     }
     tx.commit().await?;
     Ok(counts)
 }
 
-async fn apply_one(conn: &mut AnyConnection, op: &Op) -> Result<u64, sqlx::Error> {
+async fn apply_one(
+    conn: &mut AnyConnection,
+    op: &Op,
+    backend: Backend,
+) -> Result<u64, sqlx::Error> {
     let done = match op {
         Op::Insert { row, sealed } => {
-            insert_rows(conn, &[(&**row, sealed.as_deref())]).await?;
+            insert_rows(conn, &[(&**row, sealed.as_deref())], backend).await?;
             return Ok(1);
         }
         Op::Start { id, worker, at } => {

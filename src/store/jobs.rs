@@ -132,10 +132,13 @@ fn from_row(row: &AnyRow) -> Result<JobRow, sqlx::Error> {
     })
 }
 
-/// Inserts job rows on `conn`, in chunks of multi-row INSERTs.
+/// Inserts job rows on `conn`, in chunks of multi-row INSERTs. SQLite gets positional `?`
+/// placeholders: with numbered ones it looks every parameter up by name, which grows with
+/// the square of a multi-row statement's parameters.
 pub(crate) async fn insert_rows(
     conn: &mut sqlx::AnyConnection,
     jobs: &[(&NewJob, Option<&str>)],
+    backend: super::Backend,
 ) -> Result<(), sqlx::Error> {
     for chunk in jobs.chunks(INSERT_CHUNK) {
         let mut sql = format!("INSERT INTO jobs ({COLUMNS}, sealed) VALUES ");
@@ -148,7 +151,12 @@ pub(crate) async fn insert_rows(
                 if c > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("${}", i * INSERT_COLUMNS + c + 1));
+                match backend {
+                    super::Backend::Sqlite => sql.push('?'),
+                    super::Backend::Postgres => {
+                        sql.push_str(&format!("${}", i * INSERT_COLUMNS + c + 1))
+                    }
+                }
             }
             sql.push(')');
         }
@@ -248,7 +256,7 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         jobs: &[(&NewJob, Option<&str>)],
     ) -> Result<(), Error> {
-        self.timed(insert_rows(tx, jobs)).await?;
+        self.timed(insert_rows(tx, jobs, self.backend)).await?;
         Ok(())
     }
 

@@ -122,7 +122,7 @@ impl Store {
                 source,
             })?;
         let store = Self {
-            writer: group::Writer::start(pool.clone(), None),
+            writer: group::Writer::start(pool.clone(), backend, None),
             pool,
             backend,
             metrics: None,
@@ -133,7 +133,7 @@ impl Store {
 
     /// Records every job query's duration in `metrics` from now on.
     pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
-        self.writer = group::Writer::start(self.pool.clone(), Some(metrics.clone()));
+        self.writer = group::Writer::start(self.pool.clone(), self.backend, Some(metrics.clone()));
         self.metrics = Some(metrics);
         self
     }
