@@ -180,7 +180,11 @@ impl Index {
 /// template gives the rows, each later one adds its missing columns, matched on the `Key`
 /// values of the first template that has any.
 pub fn parse_chain(templates: &[&Template], text: &str) -> Result<Vec<Record>, Error> {
-    Ok(parse_chain_table(templates, text)?.into_records())
+    match templates {
+        // Nothing to join: records straight from the parse, without a table in between.
+        [t] => Ok(t.parse_records(text)?),
+        _ => Ok(parse_chain_table(templates, text)?.into_records()),
+    }
 }
 
 /// [`parse_chain`]'s joined table, before it becomes records.

@@ -9,8 +9,11 @@
 use regex_automata::{Anchored, Input, PatternID, PatternSet};
 
 use crate::pyre::{self, Slots};
+use serde_json::Value;
+
 use crate::record::{
-    Field, Item, JsonCell, Table, json_keys, push_json_list, push_json_string, rows_to_json,
+    Field, Item, JsonCell, Record, Table, json_keys, key_order, push_json_list, push_json_string,
+    rows_to_json,
 };
 use crate::template::{LineOp, Opt, RecordOp, Target, Template};
 
@@ -77,6 +80,13 @@ impl Cell<'_> {
         match self {
             Cell::Str(s) => !s.is_empty(),
             Cell::List(l) => !l.is_empty(),
+        }
+    }
+
+    fn into_json(self) -> Value {
+        match self {
+            Cell::Str(s) => Value::String(s.to_string()),
+            Cell::List(l) => Value::Array(l.into_iter().map(Item::into_json).collect()),
         }
     }
 
@@ -164,6 +174,24 @@ impl Template {
         let rows = self.rows(text)?;
         let keys = self.json_keys.get_or_init(|| json_keys(&self.header()));
         Ok(rows_to_json(keys, &rows))
+    }
+
+    /// [`Template::parse_text`]'s records (`Table::into_records`), made without a table in
+    /// between and with the template's record keys worked out once.
+    pub fn parse_records(&self, text: &str) -> Result<Vec<Record>, Error> {
+        let rows = self.rows(text)?;
+        let keys = self.record_keys.get_or_init(|| key_order(&self.header()));
+        Ok(rows
+            .into_iter()
+            .map(|mut row| {
+                keys.iter()
+                    .map(|(key, col)| {
+                        let cell = std::mem::replace(&mut row[*col], Cell::Str(""));
+                        (key.clone(), cell.into_json())
+                    })
+                    .collect()
+            })
+            .collect())
     }
 
     /// The records' rows, with the working memory borrowed from the template's pool.

@@ -30,5 +30,5 @@ pub use template::Template;
 
 /// Parses `text` with one template and returns ntc-templates-style records.
 pub fn parse(template: &Template, text: &str) -> Result<Vec<Record>, fsm::Error> {
-    Ok(template.parse_text(text)?.into_records())
+    template.parse_records(text)
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::clitable::{self, Index, parse_chain_table};
+use crate::clitable::{self, Index, parse_chain, parse_chain_table};
 use crate::record::{Record, Table};
 use crate::template::Template;
 
@@ -148,7 +148,8 @@ impl Library {
         command: &str,
         text: &str,
     ) -> Result<Vec<Record>, clitable::Error> {
-        Ok(self.parse_table(platform, command, text)?.into_records())
+        let chain = self.chain(platform, command)?;
+        parse_chain(&chain.iter().map(Arc::as_ref).collect::<Vec<_>>(), text)
     }
 
     /// [`Library::parse`]'s records as JSON text (what the plugin returns), written without
@@ -159,18 +160,14 @@ impl Library {
         command: &str,
         text: &str,
     ) -> Result<String, clitable::Error> {
-        let now = Instant::now();
-        for dir in self.dirs(now).iter() {
-            let Some((index, row)) = self.lookup(dir, platform, command, now)? else {
-                continue;
-            };
-            if let [name] = index.rows[row].templates.as_slice() {
-                let t = self.template(&dir.join(name), name, now)?;
-                return Ok(t.parse_json(text)?);
-            }
-            break;
+        match self.chain(platform, command)?.as_slice() {
+            [t] => Ok(t.parse_json(text)?),
+            chain => Ok(parse_chain_table(
+                &chain.iter().map(Arc::as_ref).collect::<Vec<_>>(),
+                text,
+            )?
+            .to_json()),
         }
-        Ok(self.parse_table(platform, command, text)?.to_json())
     }
 
     /// [`Library::parse`]'s result as a table (for [`Table::to_json`]).
@@ -180,23 +177,26 @@ impl Library {
         command: &str,
         text: &str,
     ) -> Result<Table, clitable::Error> {
+        let chain = self.chain(platform, command)?;
+        parse_chain_table(&chain.iter().map(Arc::as_ref).collect::<Vec<_>>(), text)
+    }
+
+    /// The templates the first matching index row names, compiled (or re-read if edited).
+    fn chain(
+        &mut self,
+        platform: &str,
+        command: &str,
+    ) -> Result<Vec<Arc<Template>>, clitable::Error> {
         let now = Instant::now();
         for dir in self.dirs(now).iter() {
             let Some((index, row)) = self.lookup(dir, platform, command, now)? else {
                 continue;
             };
-            let names = &index.rows[row].templates;
-            // Most rows name one template: no vectors for the common case.
-            if let [name] = names.as_slice() {
-                let t = self.template(&dir.join(name), name, now)?;
-                return parse_chain_table(&[&t], text);
-            }
-            let chain = names
+            return index.rows[row]
+                .templates
                 .iter()
                 .map(|name| self.template(&dir.join(name), name, now))
-                .collect::<Result<Vec<_>, _>>()?;
-            let refs: Vec<&Template> = chain.iter().map(Arc::as_ref).collect();
-            return parse_chain_table(&refs, text);
+                .collect();
         }
         Err(clitable::Error::NoTemplate {
             platform: platform.to_string(),

@@ -47,7 +47,7 @@ impl Field {
 }
 
 impl Item {
-    fn into_json(self) -> Value {
+    pub(crate) fn into_json(self) -> Value {
         match self {
             Item::Str(s) => Value::String(s),
             Item::Null => Value::Null,
@@ -160,7 +160,7 @@ impl Table {
 }
 
 /// See [`Table::key_order`].
-fn key_order(header: &[String]) -> Vec<(String, usize)> {
+pub(crate) fn key_order(header: &[String]) -> Vec<(String, usize)> {
     let mut order: Vec<(String, usize)> = header
         .iter()
         .enumerate()

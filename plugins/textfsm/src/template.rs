@@ -271,7 +271,9 @@ pub struct Template {
     pub has_eof_state: bool,
     /// Working memory for parses, reused.
     pub(crate) scratch: ScratchPool,
-    /// The records' JSON keys (quoted, in object order) with their columns, made once.
+    /// The records' keys (lower-case, in object order) with their columns, made once.
+    pub(crate) record_keys: std::sync::OnceLock<Vec<(String, usize)>>,
+    /// The same keys quoted for JSON text.
     pub(crate) json_keys: std::sync::OnceLock<Vec<(String, usize)>>,
 }
 
@@ -412,6 +414,7 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
             start,
             has_eof_state,
             scratch: ScratchPool::default(),
+            record_keys: std::sync::OnceLock::new(),
             json_keys: std::sync::OnceLock::new(),
         })
     }

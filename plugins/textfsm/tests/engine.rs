@@ -7,10 +7,16 @@ use netpulse_plugin_textfsm::{CliTable, Library, Template, clitable, fsm, parse}
 use serde_json::{Value, json};
 
 /// Parses `text` with an inline template and returns the records as JSON (checking on the
-/// way that the plugin's direct JSON writer says exactly what serde_json says of them).
+/// way that the records made through a `Table` are the same, and that the plugin's direct
+/// JSON writer says exactly what serde_json says of them).
 fn run(template: &str, text: &str) -> Value {
     let t = Template::parse("inline", template).expect("template compiles");
     let records = parse(&t, text).expect("parses");
+    assert_eq!(
+        t.parse_text(text).expect("parses").into_records(),
+        records,
+        "records through a table for {template:?}"
+    );
     assert_eq!(
         t.parse_json(text).expect("parses"),
         serde_json::to_string(&records).expect("serialises"),
