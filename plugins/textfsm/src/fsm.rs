@@ -125,13 +125,46 @@ struct Run<'a, 't> {
     rows: Vec<Vec<Cell<'t>>>,
 }
 
+/// Per state with a prefilter: search caches and what the current line matched.
+struct SetScratch {
+    /// Cache of [`crate::template::Prefilter::first`].
+    first_cache: regex_automata::meta::Cache,
+    /// Cache of [`crate::template::Prefilter::set`].
+    all_cache: regex_automata::meta::Cache,
+    /// The first set pattern the line matches (leftmost-first search).
+    first: Option<usize>,
+    /// Every set pattern the line matches, once needed (after a `Continue`).
+    all: PatternSet,
+    /// Whether `all` is for the current line.
+    all_done: bool,
+}
+
+impl SetScratch {
+    /// Whether set pattern `i` matches the line at `line`.
+    fn matched(&mut self, set: &regex_automata::meta::Regex, line: &str, i: usize) -> bool {
+        match self.first {
+            None => false,
+            Some(f) if i <= f => i == f,
+            Some(_) => {
+                if !self.all_done {
+                    self.all.clear();
+                    let input = Input::new(line.as_bytes()).anchored(Anchored::Yes);
+                    set.which_overlapping_matches_with(&mut self.all_cache, &input, &mut self.all);
+                    self.all_done = true;
+                }
+                self.all.contains(PatternID::new_unchecked(i))
+            }
+        }
+    }
+}
+
 /// Working memory of a parse, kept with the template between parses (see
 /// [`Template::parse_text`]).
 pub struct Scratch {
     /// Capture slots per state and rule, made on a rule's first match.
     caps: Vec<Vec<Option<Slots>>>,
     /// Per state with a prefilter: its search cache and the set of rules that matched.
-    sets: Vec<Option<(regex_automata::meta::Cache, PatternSet)>>,
+    sets: Vec<Option<SetScratch>>,
 }
 
 impl Scratch {
@@ -146,9 +179,13 @@ impl Scratch {
                 .states
                 .iter()
                 .map(|s| {
-                    s.prefilter
-                        .as_ref()
-                        .map(|p| (p.set.create_cache(), PatternSet::new(p.set.pattern_len())))
+                    s.prefilter.as_ref().map(|p| SetScratch {
+                        first_cache: p.first.create_cache(),
+                        all_cache: p.set.create_cache(),
+                        first: None,
+                        all: PatternSet::new(p.set.pattern_len()),
+                        all_done: false,
+                    })
                 })
                 .collect(),
         }
@@ -213,21 +250,25 @@ impl Template {
         'lines: for line in split_lines(text) {
             let st = &self.states[state];
             // The set is an ASCII build: other lines try every rule.
-            let hits = match (&st.prefilter, &mut scratch.sets[state]) {
-                (Some(p), Some((cache, hits))) if line.is_ascii() => {
-                    hits.clear();
+            let mut hits = match (&st.prefilter, scratch.sets[state].as_mut()) {
+                (Some(p), Some(ss)) if line.is_ascii() => {
                     let input = Input::new(line.as_bytes()).anchored(Anchored::Yes);
-                    p.set.which_overlapping_matches_with(cache, &input, hits);
-                    Some((&p.slot, &*hits))
+                    ss.first = p
+                        .first
+                        .search_half_with(&mut ss.first_cache, &input)
+                        .map(|m| m.pattern().as_usize());
+                    ss.all_done = false;
+                    Some((p, ss))
                 }
                 _ => None,
             };
             for (ri, rule) in st.rules.iter().enumerate() {
                 // Known from the set: a miss is skipped, and a hit that assigns nothing
                 // (headers, blank lines) needs no second search for captures.
-                let known = hits.and_then(|(slot, hits)| {
-                    slot[ri].map(|i| hits.contains(PatternID::new_unchecked(i)))
-                });
+                let known = match hits.as_mut() {
+                    Some((p, ss)) => p.slot[ri].map(|i| ss.matched(&p.set, line, i)),
+                    None => None,
+                };
                 match known {
                     Some(false) => continue,
                     Some(true) if rule.assigns.is_empty() => {}

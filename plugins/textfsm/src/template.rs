@@ -150,13 +150,19 @@ pub struct State {
 /// one rule, and with the default cache the engine gives up and falls back to a slow NFA.
 const PREFILTER_DFA_LIMIT: usize = 16 << 20;
 
-/// A byte regex set (Unicode off) over a state's rules, for ASCII lines: the `regex` crate's
-/// `RegexSet`, built from its engine directly so a parse can keep the search cache and the
-/// set of hits from line to line instead of allocating them for each.
+/// A state's rules as byte regexes (Unicode off) over all of them at once, for ASCII lines,
+/// built from the `regex` crate's engine directly so a parse keeps the search caches and
+/// hits from line to line.
+///
+/// A line usually needs only its first matching rule, which one leftmost-first search over
+/// all of them gives; only after a `Continue` rule matched are the later ones asked about,
+/// and then one search of `set` tells every rule that matches.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    /// The set of the rules' anchored ASCII-build patterns (every match kind reported).
+    /// The rules' anchored ASCII-build patterns, every match reported (a `RegexSet`).
     pub set: regex_automata::meta::Regex,
+    /// The same patterns searched leftmost-first: the first of them that matches.
+    pub first: regex_automata::meta::Regex,
     /// For each rule, its index in `set`; `None` for rules the set cannot hold (fancy ones),
     /// which are always tried.
     pub slot: Vec<Option<usize>>,
@@ -193,7 +199,19 @@ impl Prefilter {
             )
             .build_many_from_hir(&patterns)
             .ok()?;
-        Some(Prefilter { set, slot })
+        let first = meta::Builder::new()
+            .configure(
+                meta::Config::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .utf8_empty(false)
+                    // Offsets (and so which pattern matched) need the implicit groups.
+                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
+                    .nfa_size_limit(Some(pyre::SIZE_LIMIT))
+                    .hybrid_cache_capacity(PREFILTER_DFA_LIMIT),
+            )
+            .build_many_from_hir(&patterns)
+            .ok()?;
+        Some(Prefilter { set, first, slot })
     }
 }
 

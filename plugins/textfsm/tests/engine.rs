@@ -103,6 +103,22 @@ fn continue_tries_later_rules_on_the_same_line() {
 }
 
 #[test]
+fn continue_reaches_later_set_rules_and_backtracking_rules_between() {
+    // The first rule is found by one search over the state's set; after a `Continue` the
+    // later rules (one of them look-ahead, so outside the set) still get their turn.
+    let t = "Value A (\\w+)\nValue B (\\w+)\nValue C (\\w+)\n\nStart\n  ^${A} -> Continue\n  ^(?=x)\\w+ ${C} -> Continue\n  ^nothing\n  ^\\w+ ${B} -> Record\n";
+    assert_eq!(
+        run(t, "x y\nz w\nnothing\n"),
+        // As Python textfsm 2.1.0 gives it (the last record is the implicit one at the end).
+        json!([
+            {"a": "x", "b": "y", "c": "y"},
+            {"a": "z", "b": "w", "c": ""},
+            {"a": "nothing", "b": "", "c": ""}
+        ])
+    );
+}
+
+#[test]
 fn clear_keeps_filldown_and_clearall_does_not() {
     let t = "Value Filldown F (\\w+)\nValue V (\\w+)\n\nStart\n  ^f ${F}\n  ^v ${V}\n  ^clear -> Clear\n  ^all -> Clearall\n  ^rec -> Record\n";
     assert_eq!(
