@@ -274,6 +274,19 @@ async fn receiver(status: u16) -> (String, tokio::sync::mpsc::UnboundedReceiver<
     (url, rx)
 }
 
+/// The job once its webhook outcome is recorded (delivery runs after the job ends), or as it
+/// stands after 10 s.
+async fn with_webhook_outcome(h: &Harness, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, job) = call(&h.router(), "GET", &format!("/jobs/{id}"), None).await;
+        if !job["webhook"].is_null() || Instant::now() > deadline {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn webhooks_announce_jobs_and_batches_and_failures_are_recorded() {
     let h = harness(&["cisco_ios", "cisco_ios"]).await;
@@ -289,15 +302,7 @@ async fn webhooks_announce_jobs_and_batches_and_failures_are_recorded() {
     assert_eq!(got["id"], job["id"]);
     assert_eq!(got["status"], "finished");
     // The delivery is recorded on the job; the header's value never is.
-    let id = job["id"].as_str().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let job = loop {
-        let (_, job) = call(&h.router(), "GET", &format!("/jobs/{id}"), None).await;
-        if !job["webhook"].is_null() || Instant::now() > deadline {
-            break job;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let job = with_webhook_outcome(&h, job["id"].as_str().unwrap()).await;
     assert_eq!(job["webhook"]["delivered"], true, "{job:#}");
     assert!(!job.to_string().contains("hook-secret"));
 
@@ -336,15 +341,7 @@ async fn webhooks_announce_jobs_and_batches_and_failures_are_recorded() {
             .unwrap()
             .unwrap();
     }
-    let id = job["id"].as_str().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let job = loop {
-        let (_, job) = call(&h.router(), "GET", &format!("/jobs/{id}"), None).await;
-        if !job["webhook"].is_null() || Instant::now() > deadline {
-            break job;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let job = with_webhook_outcome(&h, job["id"].as_str().unwrap()).await;
     assert_eq!(job["status"], "finished");
     assert_eq!(job["webhook"]["delivered"], false, "{job:#}");
     assert_eq!(job["webhook"]["attempts"], 3);
