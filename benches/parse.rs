@@ -5,7 +5,9 @@
 //! - the TextFSM engine over a corpus (`NETPULSE_CORPUS`, default `../shared/corpus`): the
 //!   plugin through the host against the same crate's `Library` natively, doing the same work
 //!   (index lookup, parse, JSON answer read back into a `Value` as the host does). Skipped
-//!   when there is no corpus.
+//!   when there is no corpus. Before criterion's timings it prints the ratio from passes of
+//!   the two taken in turn on this thread's CPU clock (`NETPULSE_PAIRED_PASSES`, default 50),
+//!   which a busy machine skews far less.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -107,6 +109,35 @@ fn textfsm(c: &mut Criterion) {
         );
     }
 
+    // Criterion times one side after the other, so a busy machine can favour either; passes
+    // taken in turn and timed on this thread's CPU clock give the steadier ratio.
+    let rounds: usize = std::env::var("NETPULSE_PAIRED_PASSES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50);
+    let (mut native_s, mut wasm_s) = (0.0, 0.0);
+    for _ in 0..rounds {
+        let start = thread_seconds();
+        for (case, raw) in &cases {
+            std::hint::black_box(native(&case.platform, &case.command, raw));
+        }
+        let middle = thread_seconds();
+        for (case, raw) in &cases {
+            std::hint::black_box(wasm(&case.platform, &case.command, raw));
+        }
+        let end = thread_seconds();
+        native_s += middle - start;
+        wasm_s += end - middle;
+    }
+    let parses = (rounds * cases.len()) as f64;
+    println!(
+        "textfsm corpus, {rounds} passes each in turn, per CPU second: native {:.0} parses/s, \
+         wasm plugin {:.0} parses/s, plugin/native {:.2}x",
+        parses / native_s,
+        parses / wasm_s,
+        wasm_s / native_s
+    );
+
     let mut group = c.benchmark_group(format!("parse textfsm corpus ({} cases)", cases.len()));
     // Elements are parses, so criterion reports parses per second.
     group.throughput(Throughput::Elements(cases.len() as u64));
@@ -125,6 +156,23 @@ fn textfsm(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// CPU time of this thread (Linux), else wall time since the first call.
+fn thread_seconds() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or_else(
+            || {
+                START
+                    .get_or_init(std::time::Instant::now)
+                    .elapsed()
+                    .as_secs_f64()
+            },
+            |ns| ns / 1e9,
+        )
 }
 
 criterion_group!(benches, bench, textfsm);
