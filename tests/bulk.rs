@@ -96,19 +96,7 @@ async fn by_site_runs_one_inventory_site_at_a_time() {
     let id = accepted["batch_id"].as_str().unwrap();
     let batch = wait_batch(&h, id, ended).await;
     assert_eq!(batch["status"], "finished", "{batch:#}");
-    let waves: Vec<Vec<u64>> = batch["waves"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            w["devices"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d["index"].as_u64().unwrap())
-                .collect()
-        })
-        .collect();
+    let waves = wave_indexes(&batch);
     assert_eq!(
         waves,
         vec![vec![0, 2], vec![1, 3]],

@@ -5,6 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::jobs::int;
 use super::{Error, NewJob, Store};
 
 /// The `batches` table (part of migration 3).
@@ -63,13 +64,6 @@ pub struct BatchRow {
 
 const COLUMNS: &str = "id, status, created_at, ended_at, strategy, params, waves, current_wave, reason, \
     request, sealed, webhook, result_ttl, result_expires_at, total";
-
-fn int(row: &AnyRow, column: &str) -> Result<Option<i64>, sqlx::Error> {
-    row.try_get::<Option<i64>, _>(column).or_else(|_| {
-        row.try_get::<Option<i32>, _>(column)
-            .map(|v| v.map(i64::from))
-    })
-}
 
 fn from_row(row: &AnyRow) -> Result<BatchRow, sqlx::Error> {
     Ok(BatchRow {

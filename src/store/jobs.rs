@@ -97,7 +97,7 @@ const INSERT_COLUMNS: usize = 24;
 const INSERT_CHUNK: usize = 200;
 
 /// Reads an integer column that is INT8 on SQLite and INT4 on PostgreSQL.
-fn int(row: &AnyRow, column: &str) -> Result<Option<i64>, sqlx::Error> {
+pub(super) fn int(row: &AnyRow, column: &str) -> Result<Option<i64>, sqlx::Error> {
     row.try_get::<Option<i64>, _>(column).or_else(|_| {
         row.try_get::<Option<i32>, _>(column)
             .map(|v| v.map(i64::from))

@@ -26,6 +26,23 @@ pub fn bulk_body(h: &Harness, command: impl Fn(usize) -> String, strategy: Value
     })
 }
 
+/// Each wave's device indexes, in order.
+pub fn wave_indexes(batch: &Value) -> Vec<Vec<u64>> {
+    batch["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            w["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["index"].as_u64().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
 pub async fn get_batch(h: &Harness, id: &str) -> Value {
     let (status, body) = call(&h.router(), "GET", &format!("/batches/{id}"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -86,19 +103,7 @@ pub async fn rolling_batch_runs_every_wave(h: &Harness) {
     assert_eq!(accepted["succeeded"].as_array().unwrap().len(), 5);
     assert_eq!(accepted["failed"], json!([]));
     let first = get_batch(h, id).await;
-    let planned: Vec<Vec<u64>> = first["waves"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            w["devices"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d["index"].as_u64().unwrap())
-                .collect()
-        })
-        .collect();
+    let planned = wave_indexes(&first);
     assert_eq!(
         planned,
         vec![vec![0, 1], vec![2, 3], vec![4]],
