@@ -35,7 +35,10 @@ run_one() { # mode devices
   for _ in $(seq 1 1200); do [[ $(grep -c '^ready' "$work/lab.out" || true) -ge $n ]] && break; sleep 0.1; done
   grep '^ready' "$work/lab.out" | awk '{print $NF}' >"$work/targets"
   port=$(free_port)
-  cat >"$work/gw.yaml" <<YAML
+  # The config gets its own directory, as config/netpulse.yaml has: serve watches that
+  # directory, and a database file beside it would wake the watcher on every commit.
+  mkdir -p "$work/config"
+  cat >"$work/config/gw.yaml" <<YAML
 server: { listen: "127.0.0.1:$port", api_keys: ["$KEY"] }
 connection_pool: { max_size: 50, min_size: 0, connection_timeout: 60, max_connections_per_device: 1 }
 worker: { pool_size: 20, queue_size: 1000, timeout: 60, sealing_key_file: "$work/sealing.key" }
@@ -44,7 +47,7 @@ ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
 plugins: { dir: "$work/plugins" }
 logging: { level: "warn" }
 YAML
-  "$BIN" serve --config "$work/gw.yaml" 2>"$work/gw.log" &
+  "$BIN" serve --config "$work/config/gw.yaml" 2>"$work/gw.log" &
   local gw=$!
   pids+=($gw)
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done

@@ -48,7 +48,10 @@ start_lab() { # devices latency
 
 start_gateway() { # max_idle_time
   local port; port=$(free_port)
-  cat >"$work/gw.yaml" <<YAML
+  # The config gets its own directory, as config/netpulse.yaml has: serve watches that
+  # directory, and a database file beside it would wake the watcher on every commit.
+  mkdir -p "$work/config"
+  cat >"$work/config/gw.yaml" <<YAML
 server: { listen: "127.0.0.1:$port", api_keys: ["$KEY"] }
 connection_pool: { max_size: 2000, min_size: 0, max_idle_time: $1, connection_timeout: 60, max_connections_per_device: 1 }
 worker: { pool_size: 256, max_connections: 2000, queue_size: 100000, timeout: 60 }
@@ -58,7 +61,7 @@ ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
 plugins: { dir: "$work/plugins" }
 logging: { level: "warn" }
 YAML
-  "$BIN" serve --config "$work/gw.yaml" 2>"$work/gw.log" &
+  "$BIN" serve --config "$work/config/gw.yaml" 2>"$work/gw.log" &
   pids+=($!)
   GW="http://127.0.0.1:$port"
   for _ in $(seq 1 300); do curl -sf "$GW/health" >/dev/null && return; sleep 0.1; done

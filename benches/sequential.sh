@@ -20,7 +20,10 @@ until grep -q '^ready' "$work/lab.out"; do sleep 0.1; done
 echo "127.0.0.1:$LAB" >"$work/targets"
 run_gateway() { # max_idle_time
   local http; http=$(port)
-  cat >"$work/gw.yaml" <<YAML
+  # The config gets its own directory, as config/netpulse.yaml has: serve watches that
+  # directory, and a database file beside it would wake the watcher on every commit.
+  mkdir -p "$work/config"
+  cat >"$work/config/gw.yaml" <<YAML
 server: { listen: "127.0.0.1:$http", api_keys: ["seq-bench-key-0123456789"] }
 connection_pool: { max_idle_time: $1 }
 database: { url: "sqlite://$work/jobs-$http.db" }
@@ -28,7 +31,7 @@ ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
 plugins: { dir: "$work/plugins" }
 logging: { level: "warn" }
 YAML
-  "$BIN" serve --config "$work/gw.yaml" 2>"$work/gw.log" &
+  "$BIN" serve --config "$work/config/gw.yaml" 2>"$work/gw.log" &
   local pid=$!
   until curl -sf "http://127.0.0.1:$http/health" >/dev/null; do sleep 0.1; done
   python3 - "$http" "$LAB" "$N" <<'PY'

@@ -54,12 +54,14 @@ pub async fn exec(
     let source = serde_json::to_string(&request).ok();
     let mut spec = request.into_spec(&config, &known)?;
     spec.source = source;
-    // Subscribed before the submit, so the end cannot slip between the two.
-    let watch = query
-        .wait
-        .filter(|w| *w > 0.0)
-        .map(|_| state.jobs().watch());
-    let job = match state.jobs().submit(spec).await {
+    let submitted = match query.wait.filter(|w| *w > 0.0) {
+        Some(wait) => {
+            let wait = Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
+            state.jobs().submit_and_wait(spec, wait).await
+        }
+        None => state.jobs().submit(spec).await,
+    };
+    let job = match submitted {
         Ok(job) => job,
         Err(e) => {
             if matches!(e, crate::jobs::Error::QueueFull(_)) {
@@ -67,13 +69,6 @@ pub async fn exec(
             }
             return Err(e.into());
         }
-    };
-    let job = match (query.wait, watch) {
-        (Some(wait), Some(watch)) if !job.is_done() => {
-            let wait = Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
-            state.jobs().wait_watched(watch, &job.id, wait).await?
-        }
-        _ => job,
     };
     Ok((StatusCode::CREATED, axum::Json(job)))
 }

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -122,6 +122,40 @@ struct Queued {
     done: Option<mpsc::UnboundedSender<String>>,
     /// What the cache answered at submit, so the worker does not ask again.
     lookup: Option<cached::Lookup>,
+    /// Set when a `?wait` caller waits for this job: it gets the ended job from memory.
+    waiter: Option<Waiter>,
+}
+
+/// A `?wait` caller's end of a job: the row as recorded at submit, which the worker
+/// completes with what it wrote at the end, so the answer needs no read of the store.
+struct Waiter {
+    row: Box<JobRow>,
+    reply: oneshot::Sender<Job>,
+}
+
+/// What a worker recorded when a job ended.
+struct Ended {
+    status: &'static str,
+    worker: Option<String>,
+    started_at: Option<String>,
+    ended_at: String,
+    result: serde_json::Value,
+    result_expires_at: Option<String>,
+}
+
+impl Waiter {
+    /// Answers the caller with the job as it now stands in the store.
+    fn answer(self, ended: Ended) {
+        let mut row = *self.row;
+        row.status = ended.status.into();
+        row.worker = ended.worker;
+        row.started_at = ended.started_at;
+        row.ended_at = Some(ended.ended_at);
+        row.result_expires_at = ended.result_expires_at;
+        let mut job = Job::from_row(&row);
+        job.result = Some(ended.result);
+        let _ = self.reply.send(job);
+    }
 }
 
 /// The job service: submit, query, cancel, wait. Cheap to clone.
@@ -142,8 +176,8 @@ struct Inner {
     workers_running: AtomicUsize,
     metrics: Metrics,
     pinned: pinned::Pinned,
-    /// Ids of jobs that just ended, for `?wait` callers.
-    ended: broadcast::Sender<Arc<str>>,
+    /// Ids of jobs canceled while queued, so their `?wait` callers answer at once.
+    canceled: broadcast::Sender<Arc<str>>,
     shutting_down: AtomicBool,
     busy_workers: AtomicUsize,
     /// Batch ids with a runner in this process, so a resume never starts a second one.
@@ -152,13 +186,13 @@ struct Inner {
     batch_runners: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
-/// How many finished-job notifications a slow waiter may miss before it re-reads the store.
-const ENDED_BACKLOG: usize = 4096;
+/// How many cancel notifications a slow waiter may miss before it re-reads the store.
+const CANCELED_BACKLOG: usize = 1024;
 
 impl Jobs {
     /// Starts `workers` workers over a queue of `queue_size`.
     pub fn start(deps: Deps, workers: usize, queue_size: usize, metrics: Metrics) -> Self {
-        let (ended, _) = broadcast::channel(ENDED_BACKLOG);
+        let (canceled, _) = broadcast::channel(CANCELED_BACKLOG);
         let inner = Arc::new(Inner {
             deps: Arc::new(deps),
             lanes: Lanes::default(),
@@ -168,7 +202,7 @@ impl Jobs {
             workers_running: AtomicUsize::new(0),
             metrics,
             pinned: pinned::Pinned::default(),
-            ended,
+            canceled,
             shutting_down: AtomicBool::new(false),
             busy_workers: AtomicUsize::new(0),
             batch_runners: Default::default(),
@@ -212,6 +246,49 @@ impl Jobs {
     /// Records a job and queues it. Fails with [`Error::QueueFull`] before writing anything
     /// when there is no room, so a 429 leaves nothing half-created.
     pub async fn submit(&self, spec: JobSpec) -> Result<Job, Error> {
+        self.submit_with(spec, None).await
+    }
+
+    /// [`Jobs::submit`], then waits up to `limit` for the job to end and returns it as it
+    /// stands (`?wait`). The worker hands the ended job over in memory; the store is read
+    /// only when the wait runs out or the job was canceled.
+    pub async fn submit_and_wait(&self, spec: JobSpec, limit: Duration) -> Result<Job, Error> {
+        let mut canceled = self.inner.canceled.subscribe();
+        let (reply, ended) = oneshot::channel();
+        let job = self.submit_with(spec, Some(reply)).await?;
+        if job.is_done() {
+            return Ok(job);
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut ended = std::pin::pin!(ended);
+        loop {
+            tokio::select! {
+                answer = &mut ended => return match answer {
+                    Ok(job) => Ok(job),
+                    // The worker let go without an end of its own (canceled, never recorded).
+                    Err(_) => self.get(&job.id).await,
+                },
+                id = canceled.recv() => match id {
+                    Ok(id) if *id != *job.id => continue,
+                    // This job, or missed notifications: look at the store.
+                    _ => {
+                        let now = self.get(&job.id).await?;
+                        if now.is_done() {
+                            return Ok(now);
+                        }
+                        canceled = canceled.resubscribe();
+                    }
+                },
+                () = tokio::time::sleep_until(deadline) => return self.get(&job.id).await,
+            }
+        }
+    }
+
+    async fn submit_with(
+        &self,
+        spec: JobSpec,
+        reply: Option<oneshot::Sender<Job>>,
+    ) -> Result<Job, Error> {
         if self.inner.shutting_down.load(Ordering::Relaxed) {
             return Err(Error::ShuttingDown);
         }
@@ -246,18 +323,29 @@ impl Jobs {
             Some(Ok(sealed)) => Some(sealed),
             None => None,
         };
-        if let Err(e) = self
+        let inserted = match self
             .inner
             .deps
             .store
-            .insert_job(&row, sealed.as_deref())
-            .await
+            .begin_insert_job(&row, sealed.as_deref())
         {
-            self.inner.queued.fetch_sub(1, Ordering::Relaxed);
-            return Err(e.into());
-        }
-        self.inner.enqueue_with(Lane::Exec, id, spec, None, lookup);
-        Ok(Job::from_row(&row))
+            Ok(inserted) => inserted,
+            Err(e) => {
+                self.inner.queued.fetch_sub(1, Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
+        // Queued while the insert commits: the worker's start is written after the insert,
+        // and finds no queued row (so skips the job) if the insert failed.
+        let job = Job::from_row(&row);
+        let waiter = reply.map(|reply| Waiter {
+            row: Box::new(row),
+            reply,
+        });
+        self.inner
+            .enqueue_with(Lane::Exec, id, spec, None, lookup, waiter);
+        inserted.await?;
+        Ok(job)
     }
 
     /// Records a job the cache answered, already ended.
@@ -294,48 +382,6 @@ impl Jobs {
         }
     }
 
-    /// Waits up to `limit` for the job to end, then returns it as it stands.
-    pub async fn wait(&self, id: &str, limit: Duration) -> Result<Job, Error> {
-        let watch = self.watch();
-        let job = self.get(id).await?;
-        if job.is_done() {
-            return Ok(job);
-        }
-        self.wait_watched(watch, id, limit).await
-    }
-
-    /// Subscribes to job ends; take it before submitting, then [`Jobs::wait_watched`] needs
-    /// no first read of the job to be sure it misses no end.
-    pub fn watch(&self) -> Watch {
-        Watch(self.inner.ended.subscribe())
-    }
-
-    /// Waits up to `limit` for `id` to end (announced on `watch`), then returns it.
-    pub async fn wait_watched(
-        &self,
-        watch: Watch,
-        id: &str,
-        limit: Duration,
-    ) -> Result<Job, Error> {
-        let mut ended = watch.0;
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            match tokio::time::timeout_at(deadline, ended.recv()).await {
-                Err(_) => return self.get(id).await,
-                Ok(Ok(done)) if &*done == id => return self.get(id).await,
-                Ok(Ok(_)) => continue,
-                // Missed notifications or closed channel: look at the store.
-                Ok(Err(_)) => {
-                    let job = self.get(id).await?;
-                    if job.is_done() {
-                        return Ok(job);
-                    }
-                    ended = ended.resubscribe();
-                }
-            }
-        }
-    }
-
     /// A page of jobs and the total count.
     pub async fn list(&self, filter: &JobFilter) -> Result<(Vec<Job>, i64), Error> {
         let (rows, total) = self.inner.deps.store.list_jobs(filter).await?;
@@ -346,7 +392,7 @@ impl Jobs {
     pub async fn cancel(&self, id: &str) -> Result<Job, Error> {
         match self.inner.deps.store.cancel_job(id, &model::now()).await? {
             CancelOutcome::Canceled => {
-                let _ = self.inner.ended.send(Arc::from(id));
+                let _ = self.inner.canceled.send(Arc::from(id));
                 self.get(id).await
             }
             CancelOutcome::NotFound => Err(Error::NotFound(id.to_string())),
@@ -398,7 +444,7 @@ impl Inner {
         spec: JobSpec,
         done: Option<mpsc::UnboundedSender<String>>,
     ) {
-        self.enqueue_with(lane, id, spec, done, None);
+        self.enqueue_with(lane, id, spec, done, None, None);
     }
 
     /// [`Inner::enqueue`] with what the cache already answered.
@@ -409,6 +455,7 @@ impl Inner {
         spec: JobSpec,
         done: Option<mpsc::UnboundedSender<String>>,
         lookup: Option<cached::Lookup>,
+        waiter: Option<Waiter>,
     ) {
         let ticket = (lane == Lane::Exec && spec.queue == "pinned")
             .then(|| self.pinned.ticket(&spec.target.label()));
@@ -420,6 +467,7 @@ impl Inner {
                 ticket,
                 done,
                 lookup,
+                waiter,
             },
         );
     }
@@ -491,6 +539,7 @@ async fn worker(inner: Arc<Inner>, number: usize) {
             ticket,
             done,
             lookup,
+            waiter,
         } = next;
         if let Some(ticket) = &ticket {
             inner.pinned.wait_turn(ticket).await;
@@ -499,9 +548,12 @@ async fn worker(inner: Arc<Inner>, number: usize) {
         inner.busy_workers.fetch_add(1, Ordering::Relaxed);
         let span =
             tracing::info_span!("job", job_id = %id, device = %spec.target.label(), worker = %name);
-        run_one(&inner, &id, &spec, &name, lookup)
+        let ended = run_one(&inner, &id, &spec, &name, lookup)
             .instrument(span)
             .await;
+        if let (Some(waiter), Some(ended)) = (waiter, ended) {
+            waiter.answer(ended);
+        }
         if let Some(ticket) = &ticket {
             inner.pinned.done(ticket);
         }
@@ -509,20 +561,21 @@ async fn worker(inner: Arc<Inner>, number: usize) {
         if lane == Lane::Bulk {
             inner.lanes.bulk_done();
         }
-        let _ = inner.ended.send(Arc::from(id.as_str()));
         if let Some(done) = done {
             let _ = done.send(id);
         }
     }
 }
 
+/// Runs one job and records its end; returns what it recorded (`None` when it did not run:
+/// canceled while queued, or its state could not be written).
 async fn run_one(
     inner: &Arc<Inner>,
     id: &str,
     spec: &JobSpec,
     worker: &str,
     lookup: Option<cached::Lookup>,
-) {
+) -> Option<Ended> {
     let store = &inner.deps.store;
     // TTL: a job that waited too long ends without touching the device.
     if let Some(ttl) = spec.ttl
@@ -536,28 +589,40 @@ async fn run_one(
     {
         let message = format!("job waited longer than its ttl of {}s", ttl.as_secs());
         let result = serde_json::json!({"type": 2, "retval": [], "error": {"type": "expired", "message": message}});
-        if let Err(e) = store
+        let (ended_at, expires) = (model::now(), result_expiry(spec));
+        let recorded = store
             .finish_job(
                 id,
                 model::status::FAILED,
-                &model::now(),
+                &ended_at,
                 &result.to_string(),
                 Some(("expired", &message)),
-                result_expiry(spec).as_deref(),
+                expires.as_deref(),
             )
-            .await
-        {
-            tracing::error!(error = %e, "cannot record expired job");
-        }
+            .await;
         announce(inner, id, spec);
-        return;
+        return match recorded {
+            Ok(()) => Some(Ended {
+                status: model::status::FAILED,
+                worker: None,
+                started_at: None,
+                ended_at,
+                result,
+                result_expires_at: expires,
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record expired job");
+                None
+            }
+        };
     }
-    match store.mark_started(id, worker, &model::now()).await {
+    let started_at = model::now();
+    match store.mark_started(id, worker, &started_at).await {
         Ok(true) => {}
-        Ok(false) => return, // canceled while queued
+        Ok(false) => return None, // canceled while queued, or its insert failed
         Err(e) => {
             tracing::error!(error = %e, "cannot mark job started; skipping it");
-            return;
+            return None;
         }
     }
     let outcome = match lookup {
@@ -573,21 +638,33 @@ async fn run_one(
     } else {
         tracing::debug!("job finished");
     }
-    if let Err(e) = store
+    let (ended_at, expires) = (model::now(), result_expiry(spec));
+    let recorded = store
         .finish_job(
             id,
             outcome.status,
-            &model::now(),
+            &ended_at,
             &outcome.result.to_string(),
             error,
-            result_expiry(spec).as_deref(),
+            expires.as_deref(),
         )
-        .await
-    {
-        tracing::error!(error = %e, "cannot record job result");
-    }
+        .await;
     inner.metrics.job_outcome(outcome.status);
     announce(inner, id, spec);
+    match recorded {
+        Ok(()) => Some(Ended {
+            status: outcome.status,
+            worker: Some(worker.to_string()),
+            started_at: Some(started_at),
+            ended_at,
+            result: outcome.result,
+            result_expires_at: expires,
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot record job result");
+            None
+        }
+    }
 }
 
 /// When a job ending now is deleted.
@@ -614,9 +691,6 @@ fn announce(inner: &Arc<Inner>, id: &str, spec: &JobSpec) {
         }
     });
 }
-
-/// A subscription to job ends (see [`Jobs::watch`]).
-pub struct Watch(broadcast::Receiver<Arc<str>>);
 
 /// What a start did with the work a previous run left behind.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -94,7 +94,7 @@ const COLUMNS: &str = "id, status, queue, worker, created_at, started_at, ended_
 const INSERT_COLUMNS: usize = 24;
 
 /// Rows per multi-row INSERT: 24 × 200 parameters stays far below both databases' limits.
-const INSERT_CHUNK: usize = 200;
+pub(super) const INSERT_CHUNK: usize = 200;
 
 /// Reads an integer column that is INT8 on SQLite and INT4 on PostgreSQL.
 pub(super) fn int(row: &AnyRow, column: &str) -> Result<Option<i64>, sqlx::Error> {
@@ -240,6 +240,21 @@ impl Store {
             })
             .await?;
         Ok(())
+    }
+
+    /// Queues a job row for the writer at once and returns the wait for its commit. A job
+    /// state change sent after this call (a worker marking it started) is applied after the
+    /// insert, so a worker may take the job while the insert is still in flight.
+    pub fn begin_insert_job(
+        &self,
+        job: &NewJob,
+        sealed: Option<&str>,
+    ) -> Result<impl std::future::Future<Output = Result<(), Error>> + Send + 'static, Error> {
+        let committed = self.writer.send(super::group::Op::Insert {
+            row: Box::new(job.clone()),
+            sealed: sealed.map(String::from),
+        })?;
+        Ok(async move { committed.await.map(|_| ()) })
     }
 
     /// Records many jobs in one transaction (a bulk request): all or none.

@@ -6,9 +6,11 @@
 //! - [`jobs`]: job rows: insert, state changes (each one statement, so atomic), queries.
 //! - [`batches`]: bulk batches: their waves, decisions and progress.
 //! - `group`: group commit of job state changes (one transaction for many jobs).
+//! - `checkpoint`: SQLite WAL checkpoints beside the writer instead of inside its commits.
 
 pub mod batches;
 pub mod cache_entries;
+mod checkpoint;
 mod group;
 pub mod jobs;
 pub mod migrations;
@@ -65,6 +67,8 @@ pub struct Store {
     metrics: Option<crate::metrics::Metrics>,
     /// Commits job state changes in groups.
     writer: group::Writer,
+    /// Held by every clone; the SQLite checkpointer stops once the last clone is gone.
+    _alive: std::sync::Arc<()>,
 }
 
 impl std::fmt::Debug for Store {
@@ -111,6 +115,14 @@ impl Store {
                         conn.execute("PRAGMA journal_mode=WAL").await?;
                         conn.execute("PRAGMA synchronous=NORMAL").await?;
                         conn.execute("PRAGMA busy_timeout=5000").await?;
+                        conn.execute(
+                            format!(
+                                "PRAGMA wal_autocheckpoint={}",
+                                checkpoint::WRITER_AUTOCHECKPOINT_PAGES
+                            )
+                            .as_str(),
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
@@ -121,13 +133,18 @@ impl Store {
                 url: crate::config::redact_url(&db.url),
                 source,
             })?;
+        let alive = std::sync::Arc::new(());
         let store = Self {
             writer: group::Writer::start(pool.clone(), backend, None),
             pool,
             backend,
             metrics: None,
+            _alive: alive.clone(),
         };
         migrations::apply(&store.pool).await?;
+        if backend == Backend::Sqlite && !url.contains(":memory:") {
+            checkpoint::start(url, std::sync::Arc::downgrade(&alive));
+        }
         Ok(store)
     }
 
