@@ -8,10 +8,12 @@
 # ratios. Absolute numbers are context; ratios are the result.
 #
 # Usage: benches/e2e.sh [--devices "1 10 100 1000"] [--latency "0 10"] [--login-delay-ms 1000]
-#                       [--seconds 5] [--connections 64]
+#                       [--seconds 5] [--connections 1000]
+# wrk keeps min(N, --connections) requests in flight: by default one per device, the same
+# concurrency as raw russh's one loop per device, so the ratio compares like with like.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEVICES="1 10 100 1000"; LATENCIES="0 10"; LOGIN_DELAY=1000; SECONDS_PER=5; CONNS=64
+DEVICES="1 10 100 1000"; LATENCIES="0 10"; LOGIN_DELAY=1000; SECONDS_PER=5; CONNS=1000
 while (($#)); do
   case "$1" in
     --devices) DEVICES="$2"; shift 2;;
@@ -78,7 +80,7 @@ local i = 0
 request = function()
   i = i + 1
   local t = targets[(i % #targets) + 1]
-  local body = string.format('{"connection_args":{"device_type":"cisco_ios","host":"%s","port":%d,"username":"admin","password":"admin"},"command":"show version"}', t[1], t[2])
+  local body = string.format('{"connection_args":{"device_type":"cisco_ios","host":"%s","port":%d,"username":"admin","password":"admin"},"command":"show version"$extra}', t[1], t[2])
   return wrk.format("POST", "/device/exec?wait=60", {["Content-Type"]="application/json", ["X-API-KEY"]="$KEY"}, body)
 end
 LUA
@@ -112,7 +114,7 @@ for lat in $LATENCIES; do
       "$(python3 -c "print(f'{float(\"${grps:-0}\")/max(float(\"${rrps:-0}\"),1e-9):.2f}')")"
     # The HTTP ceiling: a bare axum handler (GET /health: no auth, no body, no job) on the same
     # server, middleware and cores.
-    wrk -t 2 -c "$conns" -d "${SECONDS_PER}s" --latency "$GW/health" >"$work/wrk.out" 2>&1 || true
+    wrk -t "$(( conns < 2 ? 1 : 2 ))" -c "$conns" -d "${SECONDS_PER}s" --latency "$GW/health" >"$work/wrk.out" 2>&1 || true
     read -r arps ap50 ap99 < <(awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}' "$work/wrk.out")
     printf '%-6s %-4s %-9s %12s %10s %10s | %12s %10s %10s | %7s\n' "$n" "$lat" cache-hit "$hrps" "$hp50" "$hp99" "$arps" "$ap50" "$ap99" \
       "$(python3 -c "print(f'{float(\"${hrps:-0}\")/max(float(\"${arps:-0}\"),1e-9):.2f}')")"
