@@ -33,6 +33,7 @@ work=$(mktemp -d /tmp/netpulse-e2e.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
+trap 'echo "e2e.sh: command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 KEY=bench-key-0123456789abcdef
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

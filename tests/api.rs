@@ -384,6 +384,23 @@ async fn list_filter_paginate_and_cancel() {
         let (status, _) = call(&r, "DELETE", &format!("/jobs/{slow_id}"), None).await;
         assert_eq!(status, StatusCode::CONFLICT);
     }
+    // Once the jobs around it have run, the canceled one still never ran.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, job) = call(&r, "GET", &format!("/jobs/{}", queued[1]), None).await;
+        if job["status"] == "finished" || std::time::Instant::now() > deadline {
+            assert_eq!(job["status"], "finished", "{job}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, job) = call(&r, "GET", &format!("/jobs/{}", queued[2]), None).await;
+    assert_eq!(job["status"], "canceled", "{job}");
+    assert!(job["started_at"].is_null(), "{job}");
+    assert!(
+        job["result"]["retval"].as_array().is_none_or(Vec::is_empty),
+        "{job}"
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 //! - [`runner`]: running one job on its device.
 //! - [`pinned`]: per-device turns for `queue_strategy: pinned`.
 //! - [`cached`]: the cache lookup before the device, and storing or invalidating after.
+//! - `claims`: which jobs this process holds queued or running (workers and cancels agree).
 //! - [`vendors`]: where session profiles, parsers and strategies come from.
 //! - [`lanes`]: the worker queue's exec and bulk lanes (fair scheduling).
 //! - [`batch`]: bulk batches: planning waves with a strategy plugin and running them.
@@ -16,6 +17,7 @@
 
 pub mod batch;
 pub mod cached;
+mod claims;
 pub mod lanes;
 pub mod model;
 pub mod pinned;
@@ -29,7 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -124,6 +126,8 @@ struct Queued {
     lookup: Option<cached::Lookup>,
     /// Set when a `?wait` caller waits for this job: it gets the ended job from memory.
     waiter: Option<Waiter>,
+    /// Set while the job's insert may still be in flight: whether it committed.
+    inserted: Option<watch::Receiver<Option<bool>>>,
 }
 
 /// A `?wait` caller's end of a job: the row as recorded at submit, which the worker
@@ -176,6 +180,8 @@ struct Inner {
     workers_running: AtomicUsize,
     metrics: Metrics,
     pinned: pinned::Pinned,
+    /// Jobs queued or running here; a worker and a cancel decide on them.
+    claims: claims::Claims,
     /// Ids of jobs canceled while queued, so their `?wait` callers answer at once.
     canceled: broadcast::Sender<Arc<str>>,
     shutting_down: AtomicBool,
@@ -203,6 +209,7 @@ impl Jobs {
             metrics,
             pinned: pinned::Pinned::default(),
             canceled,
+            claims: claims::Claims::default(),
             shutting_down: AtomicBool::new(false),
             busy_workers: AtomicUsize::new(0),
             batch_runners: Default::default(),
@@ -261,12 +268,20 @@ impl Jobs {
         }
         let deadline = tokio::time::Instant::now() + limit;
         let mut ended = std::pin::pin!(ended);
+        let mut worker_let_go = false;
         loop {
             tokio::select! {
-                answer = &mut ended => return match answer {
-                    Ok(job) => Ok(job),
-                    // The worker let go without an end of its own (canceled, never recorded).
-                    Err(_) => self.get(&job.id).await,
+                answer = &mut ended, if !worker_let_go => match answer {
+                    Ok(job) => return Ok(job),
+                    // The worker let go without an end of its own (canceled, or its state
+                    // could not be written): the store says; a cancel may still be landing.
+                    Err(_) => {
+                        let now = self.get(&job.id).await?;
+                        if now.is_done() {
+                            return Ok(now);
+                        }
+                        worker_let_go = true;
+                    }
                 },
                 id = canceled.recv() => match id {
                     Ok(id) if *id != *job.id => continue,
@@ -335,16 +350,29 @@ impl Jobs {
                 return Err(e.into());
             }
         };
-        // Queued while the insert commits: the worker's start is written after the insert,
-        // and finds no queued row (so skips the job) if the insert failed.
+        // Queued while the insert commits: a worker that takes the job first waits for the
+        // insert's outcome (below) before it goes to the device.
         let job = Job::from_row(&row);
         let waiter = reply.map(|reply| Waiter {
             row: Box::new(row),
             reply,
         });
-        self.inner
-            .enqueue_with(Lane::Exec, id, spec, None, lookup, waiter);
-        inserted.await?;
+        let (insert_outcome, insert_seen) = watch::channel(None);
+        self.inner.enqueue_queued(
+            Lane::Exec,
+            Queued {
+                id,
+                spec,
+                ticket: None,
+                done: None,
+                lookup,
+                waiter,
+                inserted: Some(insert_seen),
+            },
+        );
+        let inserted = inserted.await;
+        insert_outcome.send_replace(Some(inserted.is_ok()));
+        inserted?;
         Ok(job)
     }
 
@@ -390,6 +418,12 @@ impl Jobs {
 
     /// Cancels a queued job.
     pub async fn cancel(&self, id: &str) -> Result<Job, Error> {
+        if self.inner.claims.cancel(id) == claims::Found::Running {
+            return Err(Error::NotQueued {
+                id: id.to_string(),
+                status: model::status::STARTED.into(),
+            });
+        }
         match self.inner.deps.store.cancel_job(id, &model::now()).await? {
             CancelOutcome::Canceled => {
                 let _ = self.inner.canceled.send(Arc::from(id));
@@ -435,8 +469,7 @@ impl Jobs {
 }
 
 impl Inner {
-    /// Puts an accepted job (already counted in `queued`) in its lane. Pinned tickets are
-    /// taken here, in submit order, which is the order pinned jobs then run in.
+    /// Puts an accepted job (already counted in `queued`) in its lane.
     fn enqueue(
         &self,
         lane: Lane,
@@ -444,32 +477,28 @@ impl Inner {
         spec: JobSpec,
         done: Option<mpsc::UnboundedSender<String>>,
     ) {
-        self.enqueue_with(lane, id, spec, done, None, None);
-    }
-
-    /// [`Inner::enqueue`] with what the cache already answered.
-    fn enqueue_with(
-        &self,
-        lane: Lane,
-        id: String,
-        spec: JobSpec,
-        done: Option<mpsc::UnboundedSender<String>>,
-        lookup: Option<cached::Lookup>,
-        waiter: Option<Waiter>,
-    ) {
-        let ticket = (lane == Lane::Exec && spec.queue == "pinned")
-            .then(|| self.pinned.ticket(&spec.target.label()));
-        self.lanes.push(
+        self.enqueue_queued(
             lane,
             Queued {
                 id,
                 spec,
-                ticket,
+                ticket: None,
                 done,
-                lookup,
-                waiter,
+                lookup: None,
+                waiter: None,
+                inserted: None,
             },
         );
+    }
+
+    /// [`Inner::enqueue`] of a job with everything its worker needs already set (what the
+    /// cache answered, its waiter). The job is claimed as queued here, and pinned tickets
+    /// are taken here, in submit order, which is the order pinned jobs then run in.
+    fn enqueue_queued(&self, lane: Lane, mut job: Queued) {
+        self.claims.queue(&job.id);
+        job.ticket = (lane == Lane::Exec && job.spec.queue == "pinned")
+            .then(|| self.pinned.ticket(&job.spec.target.label()));
+        self.lanes.push(lane, job);
     }
 
     /// Workers bulk jobs may hold now.
@@ -540,6 +569,7 @@ async fn worker(inner: Arc<Inner>, number: usize) {
             done,
             lookup,
             waiter,
+            inserted,
         } = next;
         if let Some(ticket) = &ticket {
             inner.pinned.wait_turn(ticket).await;
@@ -548,9 +578,15 @@ async fn worker(inner: Arc<Inner>, number: usize) {
         inner.busy_workers.fetch_add(1, Ordering::Relaxed);
         let span =
             tracing::info_span!("job", job_id = %id, device = %spec.target.label(), worker = %name);
-        let ended = run_one(&inner, &id, &spec, &name, lookup)
-            .instrument(span)
-            .await;
+        let claimed = inner.claims.start(&id);
+        let ended = if claimed {
+            run_one(&inner, &id, &spec, &name, lookup, inserted)
+                .instrument(span)
+                .await
+        } else {
+            None // canceled while queued
+        };
+        inner.claims.end(&id);
         if let (Some(waiter), Some(ended)) = (waiter, ended) {
             waiter.answer(ended);
         }
@@ -575,6 +611,7 @@ async fn run_one(
     spec: &JobSpec,
     worker: &str,
     lookup: Option<cached::Lookup>,
+    inserted: Option<watch::Receiver<Option<bool>>>,
 ) -> Option<Ended> {
     let store = &inner.deps.store;
     // TTL: a job that waited too long ends without touching the device.
@@ -616,15 +653,41 @@ async fn run_one(
             }
         };
     }
+    // The row must exist before the device is touched. Jobs recorded before they were
+    // queued (bulk, recovery) have no insert in flight.
+    let recorded = match inserted {
+        None => Some(true),
+        Some(mut seen) => match seen.wait_for(Option::is_some).await {
+            Ok(outcome) => *outcome,
+            // The submitter went away before it saw the insert: ask the store below.
+            Err(_) => None,
+        },
+    };
+    if recorded == Some(false) {
+        return None; // the submitter already reported the failed insert
+    }
     let started_at = model::now();
-    match store.mark_started(id, worker, &started_at).await {
-        Ok(true) => {}
-        Ok(false) => return None, // canceled while queued, or its insert failed
+    let start = match store.begin_mark_started(id, worker, &started_at) {
+        Ok(start) => start,
         Err(e) => {
             tracing::error!(error = %e, "cannot mark job started; skipping it");
             return None;
         }
-    }
+    };
+    // The claim already makes this worker the job's only runner, so the `started` write
+    // commits while the device works; only when the insert's fate is unknown is it awaited.
+    let start = if recorded.is_some() {
+        Some(start)
+    } else {
+        match start.await {
+            Ok(true) => None,
+            Ok(false) => return None,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot mark job started; skipping it");
+                return None;
+            }
+        }
+    };
     let outcome = match lookup {
         Some(lookup) => runner::run_with(&inner.deps, spec, lookup).await,
         None => runner::run(&inner.deps, spec).await,
@@ -637,6 +700,13 @@ async fn run_one(
         tracing::info!(error.kind = kind, error.message = message, "job failed");
     } else {
         tracing::debug!("job finished");
+    }
+    if let Some(start) = start {
+        match start.await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("the job's row was no longer queued when it started"),
+            Err(e) => tracing::error!(error = %e, "cannot mark job started"),
+        }
     }
     let (ended_at, expires) = (model::now(), result_expiry(spec));
     let recorded = store

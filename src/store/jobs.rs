@@ -275,6 +275,23 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::mark_started`], queued for the writer at once; the returned future says
+    /// whether the row was still queued once committed.
+    pub fn begin_mark_started(
+        &self,
+        id: &str,
+        worker: &str,
+        at: &str,
+    ) -> Result<impl std::future::Future<Output = Result<bool, Error>> + Send + 'static, Error>
+    {
+        let committed = self.writer.send(super::group::Op::Start {
+            id: id.to_string(),
+            worker: worker.to_string(),
+            at: at.to_string(),
+        })?;
+        Ok(async move { committed.await.map(|changed| changed == 1) })
+    }
+
     /// Moves a queued job to `started`; false when it was no longer queued (canceled).
     pub async fn mark_started(&self, id: &str, worker: &str, at: &str) -> Result<bool, Error> {
         let changed = self
