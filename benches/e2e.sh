@@ -11,7 +11,7 @@
 #                       [--seconds 5] [--connections 1000]
 # wrk keeps min(N, --connections) requests in flight: by default one per device, the same
 # concurrency as raw russh's one loop per device, so the ratio compares like with like.
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 DEVICES="1 10 100 1000"; LATENCIES="0 10"; LOGIN_DELAY=1000; SECONDS_PER=5; CONNS=1000
 while (($#)); do

@@ -159,27 +159,6 @@ async fn apply_together(
     batch: &[(Op, Reply)],
     backend: Backend,
 ) -> Result<Vec<u64>, sqlx::Error> {
-    // One statement is atomic on its own: a lone change, or inserts only (one multi-row
-    // INSERT while they fit in a chunk), commit without BEGIN and COMMIT. On SQLite each of
-    // those is a round trip to the database thread, so this halves a quiet job's waits.
-    let inserts_only = batch.iter().all(|(op, _)| matches!(op, Op::Insert { .. }));
-    if batch.len() == 1 || (inserts_only && batch.len() <= super::jobs::INSERT_CHUNK) {
-        let mut conn = pool.acquire().await?;
-        if inserts_only {
-            let rows: Vec<(&NewJob, Option<&str>)> = batch
-                .iter()
-                .filter_map(|(op, _)| match op {
-                    Op::Insert { row, sealed } => Some((&**row, sealed.as_deref())),
-                    _ => None,
-                })
-                .collect();
-            insert_rows(&mut conn, &rows, backend).await?;
-            return Ok(vec![1; batch.len()]);
-        }
-        let (op, _) = &batch[0];
-        return Ok(vec![apply_one(&mut conn, op, backend).await?]);
-    }
-    let mut tx = pool.begin().await?;
     let inserts: Vec<(&NewJob, Option<&str>)> = batch
         .iter()
         .filter_map(|(op, _)| match op {
@@ -187,6 +166,20 @@ async fn apply_together(
             _ => None,
         })
         .collect();
+    // One statement is atomic on its own: inserts only (one multi-row INSERT while they fit
+    // in a chunk) or a lone change commit without BEGIN and COMMIT. On SQLite each of those
+    // is a round trip to the database thread, so this halves a quiet job's waits.
+    let inserts_only = inserts.len() == batch.len();
+    if inserts_only && inserts.len() <= super::jobs::INSERT_CHUNK {
+        insert_rows(&mut *pool.acquire().await?, &inserts, backend).await?;
+        return Ok(vec![1; batch.len()]);
+    }
+    if let [(op, _)] = batch {
+        return Ok(vec![
+            apply_one(&mut *pool.acquire().await?, op, backend).await?,
+        ]);
+    }
+    let mut tx = pool.begin().await?;
     if !inserts.is_empty() {
         insert_rows(&mut tx, &inserts, backend).await?;
     }
