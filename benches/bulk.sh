@@ -17,15 +17,9 @@ while (($#)); do
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+source benches/common.sh
 cargo build --release --quiet --bin netpulse
-BIN=target/release/netpulse
-work=$(mktemp -d /tmp/netpulse-bulk.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-KEY=bench-key-0123456789abcdef
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_setup bulk
 
 run_one() { # mode devices
   local mode=$1 n=$2 port lab_port
@@ -35,10 +29,7 @@ run_one() { # mode devices
   for _ in $(seq 1 1200); do [[ $(grep -c '^ready' "$work/lab.out" || true) -ge $n ]] && break; sleep 0.1; done
   grep '^ready' "$work/lab.out" | awk '{print $NF}' >"$work/targets"
   port=$(free_port)
-  # The config gets its own directory, as config/netpulse.yaml has: serve watches that
-  # directory, and a database file beside it would wake the watcher on every commit.
-  mkdir -p "$work/config"
-  cat >"$work/config/gw.yaml" <<YAML
+  start_serve "$port" <<YAML
 server: { listen: "127.0.0.1:$port", api_keys: ["$KEY"] }
 connection_pool: { max_size: 50, min_size: 0, connection_timeout: 60, max_connections_per_device: 1 }
 worker: { pool_size: 20, queue_size: 1000, timeout: 60, sealing_key_file: "$work/sealing.key" }
@@ -47,10 +38,7 @@ ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
 plugins: { dir: "$work/plugins" }
 logging: { level: "warn" }
 YAML
-  "$BIN" serve --config "$work/config/gw.yaml" 2>"$work/gw.log" &
-  local gw=$!
-  pids+=($gw)
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  local gw=${pids[-1]}
   python3 - "$mode" "http://127.0.0.1:$port" "$KEY" "$work/targets" "$gw" <<'PY'
 import json, sys, time, urllib.request, concurrent.futures
 mode, base, key, targets, pid = sys.argv[1:]

@@ -25,18 +25,11 @@ while (($#)); do
   esac
 done
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+source benches/common.sh
 cargo build --release --quiet --bin netpulse --bench raw_ssh
-BIN=target/release/netpulse
+bench_setup e2e
 RAW=$(ls -t target/release/deps/raw_ssh-* | grep -v '\.d$' | head -1)
-work=$(mktemp -d /tmp/netpulse-e2e.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
 trap 'echo "e2e.sh: command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
-KEY=bench-key-0123456789abcdef
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 start_lab() { # devices latency
   local n=$1 lat=$2 port spread=()
@@ -51,10 +44,7 @@ start_lab() { # devices latency
 
 start_gateway() { # max_idle_time
   local port; port=$(free_port)
-  # The config gets its own directory, as config/netpulse.yaml has: serve watches that
-  # directory, and a database file beside it would wake the watcher on every commit.
-  mkdir -p "$work/config"
-  cat >"$work/config/gw.yaml" <<YAML
+  start_serve "$port" <<YAML
 server: { listen: "127.0.0.1:$port", api_keys: ["$KEY"] }
 connection_pool: { max_size: 2000, min_size: 0, max_idle_time: $1, connection_timeout: 60, max_connections_per_device: 1 }
 worker: { pool_size: 256, max_connections: 2000, queue_size: 100000, timeout: 60 }
@@ -64,11 +54,7 @@ ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
 plugins: { dir: "$work/plugins" }
 logging: { level: "warn" }
 YAML
-  "$BIN" serve --config "$work/config/gw.yaml" 2>"$work/gw.log" &
-  pids+=($!)
   GW="http://127.0.0.1:$port"
-  for _ in $(seq 1 300); do curl -sf "$GW/health" >/dev/null && return; sleep 0.1; done
-  echo "gateway did not start" >&2; cat "$work/gw.log" >&2; exit 1
 }
 
 stop_last() { kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }

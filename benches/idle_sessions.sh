@@ -16,15 +16,9 @@ while (($#)); do
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+source benches/common.sh
 cargo build --release --quiet --bin netpulse
-BIN=target/release/netpulse
-work=$(mktemp -d /tmp/netpulse-idle.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-KEY=bench-key-0123456789abcdef
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_setup idle
 
 lab_port=$(free_port)
 "$BIN" lab --devices "$N" --base-port "$lab_port" --state-dir "$work/lab" --spread-addrs \
@@ -33,8 +27,7 @@ pids+=($!)
 for _ in $(seq 1 3000); do [[ $(grep -c '^ready' "$work/lab.out" || true) -ge $N ]] && break; sleep 0.1; done
 grep '^ready' "$work/lab.out" | awk '{print $NF}' >"$work/targets"
 port=$(free_port)
-mkdir -p "$work/config"
-cat >"$work/config/gw.yaml" <<YAML
+start_serve "$port" <<YAML
 server: { listen: "127.0.0.1:$port", api_keys: ["$KEY"] }
 connection_pool: { max_size: $((N + 100)), min_size: 0, max_idle_time: 3600, connection_timeout: 120, max_connections_per_device: 1 }
 worker: { pool_size: 64, max_connections: $((N + 100)), queue_size: 1000, timeout: 120, sealing_key_file: "$work/sealing.key" }
@@ -43,10 +36,7 @@ ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
 plugins: { dir: "$work/plugins" }
 logging: { level: "warn" }
 YAML
-"$BIN" serve --config "$work/config/gw.yaml" 2>"$work/gw.log" &
-gw=$!
-pids+=($gw)
-for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+gw=${pids[-1]}
 python3 - "http://127.0.0.1:$port" "$KEY" "$work/targets" "$gw" <<'PY'
 import json, sys, time, urllib.request
 base, key, targets, pid = sys.argv[1:]

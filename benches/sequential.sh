@@ -6,42 +6,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100}
+source benches/common.sh
 cargo build --release --quiet --bin netpulse --bench raw_ssh
-BIN=target/release/netpulse
+bench_setup seq
 RAW=$(ls -t target/release/deps/raw_ssh-* | grep -v '\.d$' | head -1)
-work=$(mktemp -d /tmp/netpulse-seq.XXXXXX)
-pids=()
-trap 'for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-LAB=$(port)
+LAB=$(free_port)
 "$BIN" lab --devices 1 --base-port "$LAB" --state-dir "$work/lab" >"$work/lab.out" 2>/dev/null &
 pids+=($!)
 until grep -q '^ready' "$work/lab.out"; do sleep 0.1; done
 echo "127.0.0.1:$LAB" >"$work/targets"
 run_gateway() { # max_idle_time
-  local http; http=$(port)
-  # The config gets its own directory, as config/netpulse.yaml has: serve watches that
-  # directory, and a database file beside it would wake the watcher on every commit.
-  mkdir -p "$work/config"
-  cat >"$work/config/gw.yaml" <<YAML
-server: { listen: "127.0.0.1:$http", api_keys: ["seq-bench-key-0123456789"] }
+  local http; http=$(free_port)
+  start_serve "$http" <<YAML
+server: { listen: "127.0.0.1:$http", api_keys: ["$KEY"] }
 connection_pool: { max_idle_time: $1 }
 database: { url: "sqlite://$work/jobs-$http.db" }
 ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
 plugins: { dir: "$work/plugins" }
 logging: { level: "warn" }
 YAML
-  "$BIN" serve --config "$work/config/gw.yaml" 2>"$work/gw.log" &
-  local pid=$!
-  until curl -sf "http://127.0.0.1:$http/health" >/dev/null; do sleep 0.1; done
-  python3 - "$http" "$LAB" "$N" <<'PY'
+  local pid=${pids[-1]}
+  python3 - "$http" "$LAB" "$N" "$KEY" <<'PY'
 import http.client, json, sys, time, statistics
-http_port, lab_port, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+http_port, lab_port, n, key = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 body = json.dumps({"connection_args": {"device_type": "cisco_ios", "host": "127.0.0.1", "port": lab_port,
                    "username": "admin", "password": "admin"}, "command": "show version"})
 conn = http.client.HTTPConnection("127.0.0.1", http_port)
 def one():
-    conn.request("POST", "/device/exec?wait=30", body, {"Content-Type": "application/json", "X-API-KEY": "seq-bench-key-0123456789"})
+    conn.request("POST", "/device/exec?wait=30", body, {"Content-Type": "application/json", "X-API-KEY": key})
     job = json.loads(conn.getresponse().read())
     assert job["status"] == "finished", job
 one()  # first login is not part of the steady state
