@@ -233,13 +233,7 @@ impl Store {
     /// its sealed request so a restarted gateway can still run it. Goes through the group
     /// writer: concurrent inserts share one statement and one commit.
     pub async fn insert_job(&self, job: &NewJob, sealed: Option<&str>) -> Result<(), Error> {
-        self.writer
-            .apply(super::group::Op::Insert {
-                row: Box::new(job.clone()),
-                sealed: sealed.map(String::from),
-            })
-            .await?;
-        Ok(())
+        self.begin_insert_job(job, sealed)?.await
     }
 
     /// Queues a job row for the writer at once and returns the wait for its commit. A job
@@ -294,15 +288,7 @@ impl Store {
 
     /// Moves a queued job to `started`; false when it was no longer queued (canceled).
     pub async fn mark_started(&self, id: &str, worker: &str, at: &str) -> Result<bool, Error> {
-        let changed = self
-            .writer
-            .apply(super::group::Op::Start {
-                id: id.to_string(),
-                worker: worker.to_string(),
-                at: at.to_string(),
-            })
-            .await?;
-        Ok(changed == 1)
+        self.begin_mark_started(id, worker, at)?.await
     }
 
     /// Ends a job: status, result, error and `ended_at` in one statement. The sealed request
