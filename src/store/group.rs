@@ -16,7 +16,16 @@ use super::jobs::{NewJob, insert_rows};
 use super::{Backend, Error};
 
 /// Most changes committed together.
-const MAX_BATCH: usize = 256;
+pub(super) const MAX_BATCH: usize = 256;
+
+/// queued → started; parameters: worker, at, id (numbered in order of appearance, so
+/// SQLite binds them by position too).
+pub(super) const START_SQL: &str = "UPDATE jobs SET status = 'started', worker = $1, started_at = $2 WHERE id = $3 AND status = 'queued'";
+
+/// Any state → its end; parameters: status, ended_at, result, error_type, error_message,
+/// result_expires_at, id.
+pub(super) const FINISH_SQL: &str = "UPDATE jobs SET status = $1, ended_at = $2, result = $3, error_type = $4, \
+     error_message = $5, result_expires_at = $6, sealed = NULL WHERE id = $7";
 
 /// One job state change.
 #[derive(Debug)]
@@ -43,7 +52,8 @@ pub(super) enum Op {
     },
 }
 
-type Reply = oneshot::Sender<Result<u64, Error>>;
+/// Where a change's outcome goes: the rows it touched, once committed.
+pub(super) type Reply = oneshot::Sender<Result<u64, Error>>;
 
 /// Handle to the writer task. Cheap to clone; the task ends with the last handle.
 #[derive(Clone)]
@@ -52,13 +62,31 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the task writing through `pool`; `timed` records each batch's duration.
+    /// Starts the writer: on SQLite with a file, a thread with its own connection to `file`
+    /// (see `sqlite_writer`); otherwise a task writing through `pool`. `metrics` records
+    /// each batch's duration.
     pub(super) fn start(
         pool: AnyPool,
         backend: Backend,
+        file: Option<&std::path::Path>,
         metrics: Option<crate::metrics::Metrics>,
     ) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
+        let receiver = match file.map(super::sqlite_writer::open) {
+            Some(Ok(conn)) => match super::sqlite_writer::spawn(conn, receiver, metrics.clone()) {
+                Ok(()) => return Self { sender },
+                // The receiver went with the thread that could not start: begin again.
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start the SQLite writer thread");
+                    return Self::start(pool, backend, None, metrics);
+                }
+            },
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "cannot open the SQLite writer connection; writing through the pool");
+                receiver
+            }
+            None => receiver,
+        };
         match backend {
             // SQLite's statements run on sqlx's own thread; each step of a batch (begin,
             // insert, updates, commit) is a round trip to it. On the shared runtime every
@@ -100,7 +128,7 @@ impl Writer {
     pub(super) fn send(
         &self,
         op: Op,
-    ) -> Result<impl std::future::Future<Output = Result<u64, Error>> + Send + 'static, Error> {
+    ) -> Result<impl std::future::Future<Output = Result<u64, Error>> + Send + use<>, Error> {
         let (reply, answer) = oneshot::channel();
         self.sender
             .send((op, reply))
@@ -205,14 +233,12 @@ async fn apply_one(
             return Ok(1);
         }
         Op::Start { id, worker, at } => {
-            sqlx::query(
-                "UPDATE jobs SET status = 'started', worker = $1, started_at = $2 WHERE id = $3 AND status = 'queued'",
-            )
-            .bind(worker)
-            .bind(at)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?
+            sqlx::query(START_SQL)
+                .bind(worker)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
         }
         Op::Finish {
             id,
@@ -222,19 +248,16 @@ async fn apply_one(
             error,
             result_expires_at,
         } => {
-            sqlx::query(
-                "UPDATE jobs SET status = $1, ended_at = $2, result = $3, error_type = $4, error_message = $5, \
-                 result_expires_at = $6, sealed = NULL WHERE id = $7",
-            )
-            .bind(status)
-            .bind(ended_at)
-            .bind(result)
-            .bind(error.as_ref().map(|(kind, _)| kind.as_str()))
-            .bind(error.as_ref().map(|(_, message)| message.as_str()))
-            .bind(result_expires_at.as_deref())
-            .bind(id)
-            .execute(&mut *conn)
-            .await?
+            sqlx::query(FINISH_SQL)
+                .bind(status)
+                .bind(ended_at)
+                .bind(result)
+                .bind(error.as_ref().map(|(kind, _)| kind.as_str()))
+                .bind(error.as_ref().map(|(_, message)| message.as_str()))
+                .bind(result_expires_at.as_deref())
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
         }
     };
     Ok(done.rows_affected())

@@ -96,6 +96,12 @@ const INSERT_COLUMNS: usize = 24;
 /// Rows per multi-row INSERT: 24 × 200 parameters stays far below both databases' limits.
 pub(super) const INSERT_CHUNK: usize = 200;
 
+/// One row's INSERT with `?` placeholders, for writers that prepare it once and run it per row.
+pub(super) static SINGLE_INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let placeholders = vec!["?"; INSERT_COLUMNS].join(",");
+    format!("INSERT INTO jobs ({COLUMNS}, sealed) VALUES ({placeholders})")
+});
+
 /// Reads an integer column that is INT8 on SQLite and INT4 on PostgreSQL.
 pub(super) fn int(row: &AnyRow, column: &str) -> Result<Option<i64>, sqlx::Error> {
     row.try_get::<Option<i64>, _>(column).or_else(|_| {
@@ -236,6 +242,17 @@ impl Store {
         self.begin_insert_job(job, sealed)?.await
     }
 
+    /// [`Store::insert_job`] for a caller done with the row, which saves copying it.
+    pub async fn insert_job_row(&self, job: NewJob, sealed: Option<&str>) -> Result<(), Error> {
+        self.writer
+            .send(super::group::Op::Insert {
+                row: Box::new(job),
+                sealed: sealed.map(String::from),
+            })?
+            .await
+            .map(|_| ())
+    }
+
     /// Queues a job row for the writer at once and returns the wait for its commit. A job
     /// state change sent after this call (a worker marking it started) is applied after the
     /// insert, so a worker may take the job while the insert is still in flight.
@@ -243,7 +260,7 @@ impl Store {
         &self,
         job: &NewJob,
         sealed: Option<&str>,
-    ) -> Result<impl std::future::Future<Output = Result<(), Error>> + Send + 'static, Error> {
+    ) -> Result<impl std::future::Future<Output = Result<(), Error>> + Send + use<>, Error> {
         let committed = self.writer.send(super::group::Op::Insert {
             row: Box::new(job.clone()),
             sealed: sealed.map(String::from),
@@ -276,8 +293,7 @@ impl Store {
         id: &str,
         worker: &str,
         at: &str,
-    ) -> Result<impl std::future::Future<Output = Result<bool, Error>> + Send + 'static, Error>
-    {
+    ) -> Result<impl std::future::Future<Output = Result<bool, Error>> + Send + use<>, Error> {
         let committed = self.writer.send(super::group::Op::Start {
             id: id.to_string(),
             worker: worker.to_string(),

@@ -14,6 +14,7 @@ mod checkpoint;
 mod group;
 pub mod jobs;
 pub mod migrations;
+mod sqlite_writer;
 
 use std::time::Duration;
 
@@ -47,6 +48,9 @@ pub enum Error {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// A job state change failed on the SQLite writer's own connection.
+    #[error("database write failed: {0}")]
+    Write(#[from] rusqlite::Error),
 }
 
 /// Which SQL dialect is behind the pool, for the few statements that differ.
@@ -67,6 +71,9 @@ pub struct Store {
     metrics: Option<crate::metrics::Metrics>,
     /// Commits job state changes in groups.
     writer: group::Writer,
+    /// The SQLite database file (none for PostgreSQL and `:memory:`), for the writer's own
+    /// connection.
+    sqlite_file: Option<std::sync::Arc<std::path::Path>>,
     /// Held by every clone; the SQLite checkpointer stops once the last clone is gone.
     _alive: std::sync::Arc<()>,
 }
@@ -107,6 +114,10 @@ impl Store {
             .max_connections(max)
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(db.pool_timeout))
+            // sqlx pings a connection before lending it. An embedded SQLite connection
+            // cannot go stale, and the ping was a round trip to its thread on every
+            // statement: a third of a cache hit's database time.
+            .test_before_acquire(backend == Backend::Postgres)
             .max_lifetime(Duration::from_secs(db.pool_recycle))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -134,11 +145,16 @@ impl Store {
                 source,
             })?;
         let alive = std::sync::Arc::new(());
+        let sqlite_file = (backend == Backend::Sqlite && !url.contains(":memory:"))
+            .then(|| url.parse::<sqlx::sqlite::SqliteConnectOptions>().ok())
+            .flatten()
+            .map(|options| std::sync::Arc::from(options.get_filename()));
         let store = Self {
-            writer: group::Writer::start(pool.clone(), backend, None),
+            writer: group::Writer::start(pool.clone(), backend, sqlite_file.as_deref(), None),
             pool,
             backend,
             metrics: None,
+            sqlite_file,
             _alive: alive.clone(),
         };
         migrations::apply(&store.pool).await?;
@@ -150,7 +166,12 @@ impl Store {
 
     /// Records every job query's duration in `metrics` from now on.
     pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
-        self.writer = group::Writer::start(self.pool.clone(), self.backend, Some(metrics.clone()));
+        self.writer = group::Writer::start(
+            self.pool.clone(),
+            self.backend,
+            self.sqlite_file.as_deref(),
+            Some(metrics.clone()),
+        );
         self.metrics = Some(metrics);
         self
     }
