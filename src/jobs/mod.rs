@@ -390,16 +390,20 @@ impl Jobs {
         row.worker = Some("cache".into());
         row.started_at = Some(at.clone());
         row.ended_at = Some(at);
-        row.result = Some(outcome.result.to_string());
         if let Some((kind, message)) = &outcome.error {
             row.error_type = Some(kind.clone());
             row.error_message = Some(message.clone());
         }
         row.result_expires_at = result_expiry(spec);
-        self.inner.deps.store.insert_job(&row, None).await?;
+        // The answer takes the result as it is; only the row gets its text (a hit's
+        // output is kilobytes: no parse back, no second copy of the row).
+        let mut job = Job::from_row(&row);
+        row.result = Some(outcome.result.to_string());
+        job.result = Some(outcome.result);
+        self.inner.deps.store.insert_job_row(row, None).await?;
         self.inner.metrics.job_outcome(outcome.status);
         announce(&self.inner, &id, spec);
-        Ok(Job::from_row(&row))
+        Ok(job)
     }
 
     /// One job.
@@ -653,15 +657,14 @@ async fn run_one(
             }
         };
     }
-    // The row must exist before the device is touched. Jobs recorded before they were
-    // queued (bulk, recovery) have no insert in flight.
-    let recorded = match inserted {
-        None => Some(true),
-        Some(mut seen) => match seen.wait_for(Option::is_some).await {
-            Ok(outcome) => *outcome,
-            // The submitter went away before it saw the insert: ask the store below.
-            Err(_) => None,
-        },
+    // A config push touches the device only once its row exists. Show commands run while
+    // their row commits (one database round trip less per job); their end is written, and
+    // answered, only once the insert is known to have landed. Jobs recorded before they
+    // were queued (bulk, recovery) have no insert in flight.
+    let (recorded, mut insert_in_flight) = match inserted {
+        None => (Some(true), None),
+        Some(seen) if matches!(spec.work, Work::Commands(_)) => (Some(true), Some(seen)),
+        Some(mut seen) => (insert_outcome(&mut seen).await, None),
     };
     if recorded == Some(false) {
         return None; // the submitter already reported the failed insert
@@ -692,6 +695,11 @@ async fn run_one(
         Some(lookup) => runner::run_with(&inner.deps, spec, lookup).await,
         None => runner::run(&inner.deps, spec).await,
     };
+    if let Some(seen) = &mut insert_in_flight
+        && insert_outcome(seen).await == Some(false)
+    {
+        return None; // the submitter already reported the failed insert
+    }
     let error = outcome
         .error
         .as_ref()
@@ -734,6 +742,15 @@ async fn run_one(
             tracing::error!(error = %e, "cannot record job result");
             None
         }
+    }
+}
+
+/// Waits for the submitter to report how the job's insert went: `None` when it went away
+/// before it knew.
+async fn insert_outcome(seen: &mut watch::Receiver<Option<bool>>) -> Option<bool> {
+    match seen.wait_for(Option::is_some).await {
+        Ok(outcome) => *outcome,
+        Err(_) => None,
     }
 }
 
