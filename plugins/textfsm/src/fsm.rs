@@ -214,19 +214,24 @@ impl Template {
     }
 
     /// [`Template::parse_text`]'s records (`Table::into_records`), made without a table in
-    /// between and with the template's record keys worked out once.
+    /// between, each a copy of the template's empty record with the values filled in.
     pub fn parse_records(&self, text: &str) -> Result<Vec<Record>, Error> {
         let rows = self.rows(text)?;
-        let keys = self.record_keys.get_or_init(|| key_order(&self.header()));
+        let (proto, cols) = self.record_proto.get_or_init(|| {
+            let keys = key_order(&self.header());
+            let cols = keys.iter().map(|(_, col)| *col).collect();
+            let proto = keys.into_iter().map(|(k, _)| (k, Value::Null)).collect();
+            (proto, cols)
+        });
         Ok(rows
             .into_iter()
             .map(|mut row| {
-                keys.iter()
-                    .map(|(key, col)| {
-                        let cell = std::mem::replace(&mut row[*col], Cell::Str(""));
-                        (key.clone(), cell.into_json())
-                    })
-                    .collect()
+                let mut record = proto.clone();
+                // The keys went in sorted, so the map yields the values in `cols`' order.
+                for (value, col) in record.values_mut().zip(cols) {
+                    *value = std::mem::replace(&mut row[*col], Cell::Str("")).into_json();
+                }
+                record
             })
             .collect())
     }

@@ -161,7 +161,8 @@ const PREFILTER_DFA_LIMIT: usize = 16 << 20;
 pub struct Prefilter {
     /// The rules' anchored ASCII-build patterns, every match reported (a `RegexSet`).
     pub set: regex_automata::meta::Regex,
-    /// The same patterns searched leftmost-first: the first of them that matches.
+    /// The same patterns made lazy (see [`lazy`]) and searched leftmost-first: the first of
+    /// them that matches.
     pub first: regex_automata::meta::Regex,
     /// For each rule, its index in `set`; `None` for rules the set cannot hold (fancy ones),
     /// which are always tried.
@@ -199,6 +200,7 @@ impl Prefilter {
             )
             .build_many_from_hir(&patterns)
             .ok()?;
+        let lazy: Vec<Hir> = patterns.iter().map(lazy).collect();
         let first = meta::Builder::new()
             .configure(
                 meta::Config::new()
@@ -209,7 +211,7 @@ impl Prefilter {
                     .nfa_size_limit(Some(pyre::SIZE_LIMIT))
                     .hybrid_cache_capacity(PREFILTER_DFA_LIMIT),
             )
-            .build_many_from_hir(&patterns)
+            .build_many_from_hir(&lazy)
             .ok()?;
         Some(Prefilter { set, first, slot })
     }
@@ -233,6 +235,29 @@ fn trim_tail(hir: &Hir) -> Hir {
             Hir::concat(items)
         }
         HirKind::Capture(cap) => trim_tail(&cap.sub),
+        _ => hir.clone(),
+    }
+}
+
+/// The pattern with every repetition lazy. Whether a pattern matches at the start of a line,
+/// and so which of a set's patterns is the first to match there, does not depend on
+/// greediness; but once the first pattern has matched, a leftmost-first search over lazy
+/// patterns stops as soon as no earlier pattern can still match, instead of extending the
+/// match (a `\S+` to the end of its word) for an end that is never used.
+fn lazy(hir: &Hir) -> Hir {
+    use regex_syntax::hir::{Capture, Repetition};
+    match hir.kind() {
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            greedy: false,
+            sub: Box::new(lazy(&rep.sub)),
+            ..rep.clone()
+        }),
+        HirKind::Capture(cap) => Hir::capture(Capture {
+            sub: Box::new(lazy(&cap.sub)),
+            ..cap.clone()
+        }),
+        HirKind::Concat(items) => Hir::concat(items.iter().map(lazy).collect()),
+        HirKind::Alternation(alts) => Hir::alternation(alts.iter().map(lazy).collect()),
         _ => hir.clone(),
     }
 }
@@ -289,8 +314,10 @@ pub struct Template {
     pub has_eof_state: bool,
     /// Working memory for parses, reused.
     pub(crate) scratch: ScratchPool,
-    /// The records' keys (lower-case, in object order) with their columns, made once.
-    pub(crate) record_keys: std::sync::OnceLock<Vec<(String, usize)>>,
+    /// An empty record (every key, all values null) and the column of each of its values
+    /// in key order, made once: cloning it and filling in the values is cheaper than
+    /// building each record's map key by key (no sorting, no key comparisons).
+    pub(crate) record_proto: std::sync::OnceLock<(crate::Record, Vec<usize>)>,
     /// The same keys quoted for JSON text.
     pub(crate) json_keys: std::sync::OnceLock<Vec<(String, usize)>>,
 }
@@ -432,7 +459,7 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
             start,
             has_eof_state,
             scratch: ScratchPool::default(),
-            record_keys: std::sync::OnceLock::new(),
+            record_proto: std::sync::OnceLock::new(),
             json_keys: std::sync::OnceLock::new(),
         })
     }
@@ -796,6 +823,46 @@ mod tests {
         );
         assert!(substitute("^a$", &vars).is_err());
         assert!(substitute("^${B}", &vars).is_err());
+    }
+
+    /// The first rule of a state that matches a line, by trying each rule's own regex.
+    fn first_by_rules(state: &State, line: &str) -> Option<usize> {
+        state
+            .rules
+            .iter()
+            .position(|r| r.pattern.is_match(line).expect("runs"))
+    }
+
+    #[test]
+    fn lazy_set_finds_the_first_matching_rule() {
+        let tpl = Template::parse(
+            "t",
+            "Value A (\\S+)\nValue B (.*)\n\nStart\n  ^\\s+Hardware\\s+is\\s+${A}\n  ^\\s*${A}\\s+is\\s+${B}\n  ^${A}\\s+\\d+\n  ^\\s+${B},\\s+x\n  ^.*rate\\s+${A}\n  ^(ab|a)c?\n  ^\\s*$$\n",
+        )
+        .expect("compiles");
+        let state = &tpl.states[tpl.start];
+        let p = state.prefilter.as_ref().expect("has a set");
+        let mut cache = p.first.create_cache();
+        for line in [
+            "  Hardware is Eth",
+            "Gi0/1 is up",
+            "",
+            "  Hardware was",
+            "Gi0/1 12",
+            "  a, b, x",
+            "  5 minute input rate 10 bits",
+            "   ",
+            "nothing",
+            "abc",
+            "ac",
+        ] {
+            let input = regex_automata::Input::new(line).anchored(regex_automata::Anchored::Yes);
+            let got = p
+                .first
+                .search_half_with(&mut cache, &input)
+                .map(|m| m.pattern().as_usize());
+            assert_eq!(got, first_by_rules(state, line), "{line:?}");
+        }
     }
 
     #[test]
