@@ -33,3 +33,21 @@ start_serve() { # port
   cat "$work/gw.log" >&2
   exit 1
 }
+
+# Writes a wrk script to OUT that POSTs `show version` execs (?wait) round-robin over the
+# HOST:PORT lines of TARGETS, as cisco_ios admin/admin; EXTRA is spliced into the JSON body
+# (e.g. ',\"cache\":{\"enabled\":true}').
+write_exec_lua() { # targets out [extra]
+  local extra=${3:-}
+  { echo "targets = {"; sed 's/\(.*\):\(.*\)/  {"\1", \2},/' "$1"; echo "}";
+    cat <<LUA
+local i = 0
+request = function()
+  i = i + 1
+  local t = targets[(i % #targets) + 1]
+  local body = string.format('{"connection_args":{"device_type":"cisco_ios","host":"%s","port":%d,"username":"admin","password":"admin"},"command":"show version"$extra}', t[1], t[2])
+  return wrk.format("POST", "/device/exec?wait=60", {["Content-Type"]="application/json", ["X-API-KEY"]="$KEY"}, body)
+end
+LUA
+  } >"$2"
+}

@@ -59,20 +59,7 @@ YAML
 
 stop_last() { kill "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
 
-write_lua() { # extra JSON fields for the body (e.g. a cache clause)
-  local extra=${1:-}
-  { echo "targets = {"; sed 's/\(.*\):\(.*\)/  {"\1", \2},/' "$work/targets"; echo "}";
-    cat <<LUA
-local i = 0
-request = function()
-  i = i + 1
-  local t = targets[(i % #targets) + 1]
-  local body = string.format('{"connection_args":{"device_type":"cisco_ios","host":"%s","port":%d,"username":"admin","password":"admin"},"command":"show version"$extra}', t[1], t[2])
-  return wrk.format("POST", "/device/exec?wait=60", {["Content-Type"]="application/json", ["X-API-KEY"]="$KEY"}, body)
-end
-LUA
-  } >"$work/load.lua"
-}
+write_lua() { write_exec_lua "$work/targets" "$work/load.lua" "${1:-}"; }
 
 wrk_run() { # connections seconds -> "rps p50 p99"
   wrk -t "$(( $1 < 2 ? 1 : 2 ))" -c "$1" -d "${2}s" --timeout 60s --latency -s "$work/load.lua" "$GW" >"$work/wrk.out" 2>&1 || true

@@ -86,17 +86,7 @@ ssh: { known_hosts: "$work/known_hosts", host_key_policy: accept-any }
 plugins: { dir: "$work/plugins" }
 logging: { level: "warn" }
 YAML
-{ echo "targets = {"; sed 's/\(.*\):\(.*\)/  {"\1", \2},/' "$work/targets"; echo "}"
-  cat <<LUA
-local i = 0
-request = function()
-  i = i + 1
-  local t = targets[(i % #targets) + 1]
-  local body = string.format('{"connection_args":{"device_type":"cisco_ios","host":"%s","port":%d,"username":"admin","password":"admin"},"command":"show version"}', t[1], t[2])
-  return wrk.format("POST", "/device/exec?wait=60", {["Content-Type"]="application/json", ["X-API-KEY"]="$KEY"}, body)
-end
-LUA
-} >"$work/load.lua"
+write_exec_lua "$work/targets" "$work/load.lua"
 threads=$(( n < 2 ? 1 : 2 ))
 wrk -t "$threads" -c "$n" -d 3s --timeout 60s -s "$work/load.lua" "http://127.0.0.1:$http" >/dev/null 2>&1 || true
 wrk -t "$threads" -c "$n" -d "${SECONDS_PER}s" --timeout 60s --latency -s "$work/load.lua" "http://127.0.0.1:$http" >"$work/wrk.out" 2>&1 || true

@@ -16,7 +16,7 @@ use super::jobs::{NewJob, insert_rows};
 use super::{Backend, Error};
 
 /// Most changes committed together.
-pub(super) const MAX_BATCH: usize = 256;
+const MAX_BATCH: usize = 256;
 
 /// queued → started; parameters: worker, at, id (numbered in order of appearance, so
 /// SQLite binds them by position too).
@@ -148,24 +148,14 @@ async fn run(
     metrics: Option<crate::metrics::Metrics>,
 ) {
     while let Some(first) = receiver.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
+        let batch = batch_after(first, &mut receiver);
         let started = std::time::Instant::now();
         let together = apply_together(&pool, &batch, backend).await;
         if let Some(metrics) = &metrics {
             metrics.db_query(started.elapsed().as_secs_f64());
         }
         match together {
-            Ok(counts) => {
-                for ((_, reply), count) in batch.into_iter().zip(counts) {
-                    let _ = reply.send(Ok(count));
-                }
-            }
+            Ok(counts) => answer_committed(batch, counts),
             Err(e) => {
                 tracing::debug!(error = %e, changes = batch.len(), "group commit failed; applying each change alone");
                 for (op, reply) in batch {
@@ -179,6 +169,28 @@ async fn run(
                 }
             }
         }
+    }
+}
+
+/// `first` and the changes waiting behind it now, up to [`MAX_BATCH`]: one commit's worth.
+pub(super) fn batch_after(
+    first: (Op, Reply),
+    receiver: &mut mpsc::UnboundedReceiver<(Op, Reply)>,
+) -> Vec<(Op, Reply)> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match receiver.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+/// Tells each change of a committed batch how many rows it touched.
+pub(super) fn answer_committed(batch: Vec<(Op, Reply)>, counts: Vec<u64>) {
+    for ((_, reply), count) in batch.into_iter().zip(counts) {
+        let _ = reply.send(Ok(count));
     }
 }
 

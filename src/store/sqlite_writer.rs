@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, params};
 use tokio::sync::mpsc;
 
-use super::group::{FINISH_SQL, MAX_BATCH, Op, Reply, START_SQL};
+use super::group::{FINISH_SQL, Op, Reply, START_SQL, answer_committed, batch_after};
 use super::{Error, checkpoint, jobs};
 
 /// How long a write waits for another connection's write lock (a bulk batch update, a
@@ -57,24 +57,14 @@ fn run(
     metrics: Option<crate::metrics::Metrics>,
 ) {
     while let Some(first) = receiver.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
+        let batch = batch_after(first, &mut receiver);
         let started = Instant::now();
         let together = apply_together(conn, &batch);
         if let Some(metrics) = &metrics {
             metrics.db_query(started.elapsed().as_secs_f64());
         }
         match together {
-            Ok(counts) => {
-                for ((_, reply), count) in batch.into_iter().zip(counts) {
-                    let _ = reply.send(Ok(count));
-                }
-            }
+            Ok(counts) => answer_committed(batch, counts),
             Err(e) => {
                 tracing::debug!(error = %e, changes = batch.len(), "group commit failed; applying each change alone");
                 for (op, reply) in batch {
