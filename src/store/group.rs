@@ -5,9 +5,11 @@
 //! (concurrent inserts as one multi-row INSERT) and then answers each caller: the same
 //! guarantee, one commit for many jobs.
 //!
-//! A change and the change after it of the same job never share a batch (the second is only
-//! sent once the first was acknowledged), so order within a batch does not matter. If the
-//! batch fails, each change is retried alone so one bad row cannot fail its neighbours.
+//! A job's changes may share a batch (a worker queues `started` while the insert is still in
+//! flight) and are applied in the order they were sent: the SQLite writer runs a batch in
+//! queue order, and the sqlx path runs the inserts first, which keeps that order because a
+//! job's insert is always sent before its other changes. If the batch fails, each change is
+//! retried alone, in order, so one bad row cannot fail its neighbours.
 
 use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::{mpsc, oneshot};
