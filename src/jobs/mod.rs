@@ -342,7 +342,7 @@ impl Jobs {
             .inner
             .deps
             .store
-            .begin_insert_job(&row, sealed.as_deref())
+            .begin_insert_job(row.clone(), sealed.as_deref())
         {
             Ok(inserted) => inserted,
             Err(e) => {
@@ -400,7 +400,7 @@ impl Jobs {
         let mut job = Job::from_row(&row);
         row.result = Some(outcome.result.to_string());
         job.result = Some(outcome.result);
-        self.inner.deps.store.insert_job_row(row, None).await?;
+        self.inner.deps.store.begin_insert_job(row, None)?.await?;
         self.inner.metrics.job_outcome(outcome.status);
         announce(&self.inner, &id, spec);
         Ok(job)

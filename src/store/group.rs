@@ -153,23 +153,14 @@ async fn run(
         let batch = batch_after(first, &mut receiver);
         let started = std::time::Instant::now();
         let together = apply_together(&pool, &batch, backend).await;
-        if let Some(metrics) = &metrics {
-            metrics.db_query(started.elapsed().as_secs_f64());
-        }
-        match together {
-            Ok(counts) => answer_committed(batch, counts),
-            Err(e) => {
-                tracing::debug!(error = %e, changes = batch.len(), "group commit failed; applying each change alone");
-                for (op, reply) in batch {
-                    let alone = async {
-                        let mut conn = pool.acquire().await?;
-                        apply_one(&mut conn, &op, backend).await
-                    }
-                    .await
-                    .map_err(Error::from);
-                    let _ = reply.send(alone);
-                }
+        for (op, reply) in settle(batch, together, started, metrics.as_ref()) {
+            let alone = async {
+                let mut conn = pool.acquire().await?;
+                apply_one(&mut conn, &op, backend).await
             }
+            .await
+            .map_err(Error::from);
+            let _ = reply.send(alone);
         }
     }
 }
@@ -189,10 +180,29 @@ pub(super) fn batch_after(
     batch
 }
 
-/// Tells each change of a committed batch how many rows it touched.
-pub(super) fn answer_committed(batch: Vec<(Op, Reply)>, counts: Vec<u64>) {
-    for ((_, reply), count) in batch.into_iter().zip(counts) {
-        let _ = reply.send(Ok(count));
+/// Records how long the batch took since `started`; when it committed, tells each change
+/// how many rows it touched and returns nothing; when it failed, returns the batch for the
+/// caller to apply change by change.
+pub(super) fn settle<E: std::fmt::Display>(
+    batch: Vec<(Op, Reply)>,
+    together: Result<Vec<u64>, E>,
+    started: std::time::Instant,
+    metrics: Option<&crate::metrics::Metrics>,
+) -> Vec<(Op, Reply)> {
+    if let Some(metrics) = metrics {
+        metrics.db_query(started.elapsed().as_secs_f64());
+    }
+    match together {
+        Ok(counts) => {
+            for ((_, reply), count) in batch.into_iter().zip(counts) {
+                let _ = reply.send(Ok(count));
+            }
+            Vec::new()
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, changes = batch.len(), "group commit failed; applying each change alone");
+            batch
+        }
     }
 }
 

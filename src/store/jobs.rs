@@ -239,30 +239,20 @@ impl Store {
     /// its sealed request so a restarted gateway can still run it. Goes through the group
     /// writer: concurrent inserts share one statement and one commit.
     pub async fn insert_job(&self, job: &NewJob, sealed: Option<&str>) -> Result<(), Error> {
-        self.begin_insert_job(job, sealed)?.await
-    }
-
-    /// [`Store::insert_job`] for a caller done with the row, which saves copying it.
-    pub async fn insert_job_row(&self, job: NewJob, sealed: Option<&str>) -> Result<(), Error> {
-        self.writer
-            .send(super::group::Op::Insert {
-                row: Box::new(job),
-                sealed: sealed.map(String::from),
-            })?
-            .await
-            .map(|_| ())
+        self.begin_insert_job(job.clone(), sealed)?.await
     }
 
     /// Queues a job row for the writer at once and returns the wait for its commit. A job
     /// state change sent after this call (a worker marking it started) is applied after the
-    /// insert, so a worker may take the job while the insert is still in flight.
+    /// insert, so a worker may take the job while the insert is still in flight. Takes the
+    /// row: a caller done with it (a cache hit's kilobytes of output) saves the copy.
     pub fn begin_insert_job(
         &self,
-        job: &NewJob,
+        job: NewJob,
         sealed: Option<&str>,
     ) -> Result<impl std::future::Future<Output = Result<(), Error>> + Send + use<>, Error> {
         let committed = self.writer.send(super::group::Op::Insert {
-            row: Box::new(job.clone()),
+            row: Box::new(job),
             sealed: sealed.map(String::from),
         })?;
         Ok(async move { committed.await.map(|_| ()) })

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, params};
 use tokio::sync::mpsc;
 
-use super::group::{FINISH_SQL, Op, Reply, START_SQL, answer_committed, batch_after};
+use super::group::{FINISH_SQL, Op, Reply, START_SQL, batch_after, settle};
 use super::{Error, checkpoint, jobs};
 
 /// How long a write waits for another connection's write lock (a bulk batch update, a
@@ -60,17 +60,8 @@ fn run(
         let batch = batch_after(first, &mut receiver);
         let started = Instant::now();
         let together = apply_together(conn, &batch);
-        if let Some(metrics) = &metrics {
-            metrics.db_query(started.elapsed().as_secs_f64());
-        }
-        match together {
-            Ok(counts) => answer_committed(batch, counts),
-            Err(e) => {
-                tracing::debug!(error = %e, changes = batch.len(), "group commit failed; applying each change alone");
-                for (op, reply) in batch {
-                    let _ = reply.send(apply_one(conn, &op).map_err(Error::from));
-                }
-            }
+        for (op, reply) in settle(batch, together, started, metrics.as_ref()) {
+            let _ = reply.send(apply_one(conn, &op).map_err(Error::from));
         }
     }
 }
@@ -249,7 +240,7 @@ mod tests {
         let ids = ["a", "dup", "b", "c"];
         let pending: Vec<_> = ids
             .iter()
-            .map(|id| store.begin_insert_job(&row(id), None).unwrap())
+            .map(|id| store.begin_insert_job(row(id), None).unwrap())
             .collect();
         let mut outcomes = Vec::new();
         for p in pending {
