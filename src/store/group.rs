@@ -64,26 +64,29 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer: on SQLite with a file, a thread with its own connection to `file`
-    /// (see `sqlite_writer`); otherwise a task writing through `pool`. `metrics` records
-    /// each batch's duration.
+    /// Starts the writer: on SQLite with a file, a thread with its own connection to the
+    /// file, held between batches at the file's checkpoint gate (see `sqlite_writer`);
+    /// otherwise a task writing through `pool`. `metrics` records each batch's duration.
     pub(super) fn start(
         pool: AnyPool,
         backend: Backend,
-        file: Option<&std::path::Path>,
+        file: Option<&super::SqliteFile>,
         metrics: Option<crate::metrics::Metrics>,
     ) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
-        let receiver = match file.map(super::sqlite_writer::open) {
-            Some(Ok(conn)) => match super::sqlite_writer::spawn(conn, receiver, metrics.clone()) {
-                Ok(()) => return Self { sender },
-                // The receiver went with the thread that could not start: begin again.
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot start the SQLite writer thread");
-                    return Self::start(pool, backend, None, metrics);
+        let opened = file.map(|f| (super::sqlite_writer::open(&f.path), f.gate.clone()));
+        let receiver = match opened {
+            Some((Ok(conn), gate)) => {
+                match super::sqlite_writer::spawn(conn, receiver, gate, metrics.clone()) {
+                    Ok(()) => return Self { sender },
+                    // The receiver went with the thread that could not start: begin again.
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot start the SQLite writer thread");
+                        return Self::start(pool, backend, None, metrics);
+                    }
                 }
-            },
-            Some(Err(e)) => {
+            }
+            Some((Err(e), _)) => {
                 tracing::warn!(error = %e, "cannot open the SQLite writer connection; writing through the pool");
                 receiver
             }

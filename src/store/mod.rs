@@ -62,6 +62,13 @@ pub enum Backend {
     Postgres,
 }
 
+/// A SQLite database file and where its checkpointer holds the job writer.
+#[derive(Debug, Clone)]
+pub(super) struct SqliteFile {
+    path: std::sync::Arc<std::path::Path>,
+    gate: std::sync::Arc<checkpoint::Gate>,
+}
+
 /// The database handle; cheap to clone (the pool is reference-counted).
 #[derive(Clone)]
 pub struct Store {
@@ -73,7 +80,7 @@ pub struct Store {
     writer: group::Writer,
     /// The SQLite database file (none for PostgreSQL and `:memory:`), for the writer's own
     /// connection.
-    sqlite_file: Option<std::sync::Arc<std::path::Path>>,
+    sqlite_file: Option<SqliteFile>,
     /// Held by every clone; the SQLite checkpointer stops once the last clone is gone.
     _alive: std::sync::Arc<()>,
 }
@@ -148,9 +155,12 @@ impl Store {
         let sqlite_file = (backend == Backend::Sqlite && !url.contains(":memory:"))
             .then(|| url.parse::<sqlx::sqlite::SqliteConnectOptions>().ok())
             .flatten()
-            .map(|options| std::sync::Arc::from(options.get_filename()));
+            .map(|options| SqliteFile {
+                path: std::sync::Arc::from(options.get_filename()),
+                gate: std::sync::Arc::default(),
+            });
         let store = Self {
-            writer: group::Writer::start(pool.clone(), backend, sqlite_file.as_deref(), None),
+            writer: group::Writer::start(pool.clone(), backend, sqlite_file.as_ref(), None),
             pool,
             backend,
             metrics: None,
@@ -158,8 +168,12 @@ impl Store {
             _alive: alive.clone(),
         };
         migrations::apply(&store.pool).await?;
-        if backend == Backend::Sqlite && !url.contains(":memory:") {
-            checkpoint::start(url, std::sync::Arc::downgrade(&alive));
+        if let Some(file) = &store.sqlite_file {
+            checkpoint::start(
+                file.path.to_path_buf(),
+                file.gate.clone(),
+                std::sync::Arc::downgrade(&alive),
+            );
         }
         Ok(store)
     }
@@ -169,7 +183,7 @@ impl Store {
         self.writer = group::Writer::start(
             self.pool.clone(),
             self.backend,
-            self.sqlite_file.as_deref(),
+            self.sqlite_file.as_ref(),
             Some(metrics.clone()),
         );
         self.metrics = Some(metrics);

@@ -10,17 +10,22 @@
 //! file is in WAL mode, so readers never wait for this writer.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, params};
 use tokio::sync::mpsc;
 
+use super::checkpoint::{self, Gate};
 use super::group::{FINISH_SQL, Op, Reply, START_SQL, batch_after, settle};
-use super::{Error, checkpoint, jobs};
+use super::{Error, jobs};
 
 /// How long a write waits for another connection's write lock (a bulk batch update, a
 /// cache entry) before it fails; the pool's connections wait as long.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The writer connection's page cache, in KiB (SQLite takes a negative `cache_size` as KiB).
+const WRITER_CACHE_KIB: i64 = -32_768;
 
 /// Opens the writer's connection to the database file at `path`, which the pool has already
 /// created, put in WAL mode and migrated.
@@ -35,28 +40,35 @@ pub(super) fn open(path: &Path) -> Result<Connection, rusqlite::Error> {
         "PRAGMA wal_autocheckpoint={}",
         checkpoint::WRITER_AUTOCHECKPOINT_PAGES
     ))?;
+    // Every job write descends the table and its indexes; with SQLite's default 2 MiB page
+    // cache their inner pages fell out under load and each insert read them back.
+    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 
 /// Starts the writer thread on `conn`; it ends when every sender of `receiver` is gone.
+/// Between two batches it lets the checkpointer hold it at `gate`.
 pub(super) fn spawn(
     conn: Connection,
     receiver: mpsc::UnboundedReceiver<(Op, Reply)>,
+    gate: Arc<Gate>,
     metrics: Option<crate::metrics::Metrics>,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("netpulse-db-writer".into())
-        .spawn(move || run(&conn, receiver, metrics))
+        .spawn(move || run(&conn, receiver, &gate, metrics))
         .map(|_| ())
 }
 
 fn run(
     conn: &Connection,
     mut receiver: mpsc::UnboundedReceiver<(Op, Reply)>,
+    gate: &Gate,
     metrics: Option<crate::metrics::Metrics>,
 ) {
     while let Some(first) = receiver.blocking_recv() {
+        let _passage = gate.enter();
         let batch = batch_after(first, &mut receiver);
         let started = Instant::now();
         let together = apply_together(conn, &batch);
