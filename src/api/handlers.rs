@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::json::Json;
+use super::json::{Json, JsonWithText};
 use super::request::ExecutionRequest;
 use super::{ApiError, AppState};
 use crate::jobs::Job;
@@ -43,17 +43,20 @@ pub struct WaitQuery {
 pub async fn exec(
     State(state): State<AppState>,
     Query(query): Query<WaitQuery>,
-    Json(request): Json<ExecutionRequest>,
+    JsonWithText(request, text): JsonWithText<ExecutionRequest>,
 ) -> Result<(StatusCode, axum::Json<Job>), ApiError> {
     if state.jobs().is_shutting_down() {
         return Err(ApiError::ShuttingDown);
     }
     let config = state.config();
-    let known = state.jobs().deps().parsers.known();
-    // Kept (sealed) with the job so it can still run after a restart.
-    let source = serde_json::to_string(&request).ok();
+    // Listing the parsers asks every plugin; only a request that names one needs the list.
+    let known = match &request.parsing {
+        Some(_) => state.jobs().deps().parsers.known(),
+        None => Vec::new(),
+    };
     let mut spec = request.into_spec(&config, &known)?;
-    spec.source = source;
+    // Kept (sealed) with the job so it can still run after a restart.
+    spec.source = Some(text);
     let submitted = match query.wait.filter(|w| *w > 0.0) {
         Some(wait) => {
             let wait = Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));

@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tracing::Instrument;
-use uuid::Uuid;
 
 use super::lanes::Lane;
 use super::webhook::Webhook;
@@ -170,7 +169,7 @@ impl Jobs {
             return Err(Error::ShuttingDown);
         }
         let deps = self.deps().clone();
-        let batch_id = Uuid::new_v4().to_string();
+        let batch_id = model::new_id();
         let created = Utc::now();
         let hosts: Vec<String> = bulk
             .devices
@@ -260,9 +259,7 @@ impl Jobs {
             }
         }
         row.waves = serde_json::to_string(&waves).unwrap_or_else(|_| "[]".into());
-        let ids: Vec<String> = (0..bulk.devices.len())
-            .map(|_| Uuid::new_v4().to_string())
-            .collect();
+        let ids: Vec<String> = (0..bulk.devices.len()).map(|_| model::new_id()).collect();
         let mut rows = Vec::with_capacity(ids.len());
         let mut sealed = Vec::with_capacity(ids.len());
         for (i, (id, device)) in ids.iter().zip(&bulk.devices).enumerate() {

@@ -33,7 +33,6 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::Instrument;
-use uuid::Uuid;
 
 use crate::cache::Cache;
 use crate::metrics::Metrics;
@@ -143,7 +142,7 @@ struct Ended {
     worker: Option<String>,
     started_at: Option<String>,
     ended_at: String,
-    result: serde_json::Value,
+    result: Box<serde_json::value::RawValue>,
     result_expires_at: Option<String>,
 }
 
@@ -186,7 +185,6 @@ struct Inner {
     canceled: broadcast::Sender<Arc<str>>,
     shutting_down: AtomicBool,
     busy_workers: AtomicUsize,
-    /// Batch ids with a runner in this process, so a resume never starts a second one.
     /// Batch ids with a runner in this process (and whether to look again when it ends),
     /// so a resume never starts a second runner.
     batch_runners: std::sync::Mutex<std::collections::HashMap<String, bool>>,
@@ -324,7 +322,7 @@ impl Jobs {
                 (n < limit).then_some(n + 1)
             })
             .map_err(|_| Error::QueueFull(limit))?;
-        let id = Uuid::new_v4().to_string();
+        let id = model::new_id();
         let row = new_row(&id, &spec, Utc::now(), None);
         let sealed = match spec
             .source
@@ -382,7 +380,7 @@ impl Jobs {
         spec: &JobSpec,
         outcome: runner::Outcome,
     ) -> Result<Job, Error> {
-        let id = Uuid::new_v4().to_string();
+        let id = model::new_id();
         let now = Utc::now();
         let at = model::format_time(now);
         let mut row = new_row(&id, spec, now, None);
@@ -397,9 +395,10 @@ impl Jobs {
         row.result_expires_at = result_expiry(spec);
         // The answer takes the result as it is; only the row gets its text (a hit's
         // output is kilobytes: no parse back, no second copy of the row).
+        let result = model::raw_result(&outcome.result);
         let mut job = Job::from_row(&row);
-        row.result = Some(outcome.result.to_string());
-        job.result = Some(outcome.result);
+        row.result = Some(result.get().to_owned());
+        job.result = Some(result);
         self.inner.deps.store.begin_insert_job(row, None)?.await?;
         self.inner.metrics.job_outcome(outcome.status);
         announce(&self.inner, &id, spec);
@@ -629,14 +628,16 @@ async fn run_one(
             > ttl
     {
         let message = format!("job waited longer than its ttl of {}s", ttl.as_secs());
-        let result = serde_json::json!({"type": 2, "retval": [], "error": {"type": "expired", "message": message}});
+        let result = model::raw_result(
+            &serde_json::json!({"type": 2, "retval": [], "error": {"type": "expired", "message": message}}),
+        );
         let (ended_at, expires) = (model::now(), result_expiry(spec));
         let recorded = store
             .finish_job(
                 id,
                 model::status::FAILED,
                 &ended_at,
-                &result.to_string(),
+                result.get(),
                 Some(("expired", &message)),
                 expires.as_deref(),
             )
@@ -717,12 +718,13 @@ async fn run_one(
         }
     }
     let (ended_at, expires) = (model::now(), result_expiry(spec));
+    let result = model::raw_result(&outcome.result);
     let recorded = store
         .finish_job(
             id,
             outcome.status,
             &ended_at,
-            &outcome.result.to_string(),
+            result.get(),
             error,
             expires.as_deref(),
         )
@@ -735,7 +737,7 @@ async fn run_one(
             worker: Some(worker.to_string()),
             started_at: Some(started_at),
             ended_at,
-            result: outcome.result,
+            result,
             result_expires_at: expires,
         }),
         Err(e) => {
