@@ -95,7 +95,7 @@ pub fn parse(
     }
     let mut redacted = accepted
         .first()
-        .map(|d: &BulkDevice| d.spec.redacted_request.clone())
+        .and_then(|d: &BulkDevice| serde_json::from_str(d.spec.redacted_request.get()).ok())
         .unwrap_or(Value::Null);
     if let Some(args) = redacted
         .get_mut("connection_args")

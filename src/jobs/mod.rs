@@ -530,7 +530,7 @@ pub fn new_row(
         device_type: spec.device_type.clone(),
         kind: spec.work.kind().into(),
         command: serde_json::to_string(spec.work.lines()).unwrap_or_else(|_| "[]".into()),
-        request: spec.redacted_request.to_string(),
+        request: spec.redacted_request.get().to_owned(),
         result: None,
         error_type: None,
         error_message: None,

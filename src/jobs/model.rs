@@ -72,7 +72,7 @@ pub struct JobSpec {
     /// How long the job may wait in the queue.
     pub ttl: Option<Duration>,
     /// The request with secrets removed, stored with the job.
-    pub redacted_request: Value,
+    pub redacted_request: Box<RawValue>,
     /// Cache control for show commands (never used for config).
     pub cache: CacheRequest,
     /// The request as received, secrets included: sealed into the job row so a restarted

@@ -121,12 +121,14 @@ pub fn profile_with(plugin: &Plugin, platform: &str) -> Result<ProfileSpec, Erro
 
 /// Normalises a command through a vendor plugin (`sh ver` → `show version`).
 pub fn normalize_with(plugin: &Plugin, platform: &str, command: &str) -> Result<String, Error> {
-    plugin
-        .call(|store, bindings| match bindings {
-            Bindings::Vendor(b) => b.call_normalize_command(store, platform, command),
-            _ => Ok(command.to_string()),
-        })
-        .map_err(|f| call_error(plugin, f))
+    plugin.remember_normalized(&format!("{platform}\0{command}"), || {
+        plugin
+            .call(|store, bindings| match bindings {
+                Bindings::Vendor(b) => b.call_normalize_command(store, platform, command),
+                _ => Ok(command.to_string()),
+            })
+            .map_err(|f| call_error(plugin, f))
+    })
 }
 
 /// A device as a strategy sees it.

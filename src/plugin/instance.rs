@@ -2,6 +2,7 @@
 //! of warm instances. Every call runs under the epoch deadline and memory cap; an instance
 //! that traps is thrown away (it refuses further calls anyway).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -84,7 +85,12 @@ pub struct Plugin {
     engine: PluginEngine,
     limits: Arc<Limits>,
     pool: Mutex<Vec<Warm>>,
+    /// `normalize-command` answers of this load (see [`Plugin::remember_normalized`]).
+    normalized: Mutex<HashMap<String, String>>,
 }
+
+/// Normalized commands remembered per plugin load before the memo starts over.
+const NORMALIZED_MEMO: usize = 4096;
 
 impl Plugin {
     /// Compiles and validates a component: it must instantiate as one of the three worlds and
@@ -135,6 +141,7 @@ impl Plugin {
             engine: engine.clone(),
             limits,
             pool: Mutex::new(vec![warm]),
+            normalized: Mutex::new(HashMap::new()),
         })
     }
 
@@ -177,6 +184,32 @@ impl Plugin {
             }
         }
         result
+    }
+
+    /// `normalize-command` is a pure function of its input (a sandboxed guest sees no host
+    /// state), and every cached exec asks it: remembering its answers spares each cache hit
+    /// a call into Wasm. A reload builds a new `Plugin`, so an edited plugin is asked anew.
+    /// `key` holds platform and command.
+    pub fn remember_normalized<E>(
+        &self,
+        key: &str,
+        compute: impl FnOnce() -> Result<String, E>,
+    ) -> Result<String, E> {
+        let memo = || {
+            self.normalized
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(known) = memo().get(key) {
+            return Ok(known.clone());
+        }
+        let answer = compute()?;
+        let mut memo = memo();
+        if memo.len() >= NORMALIZED_MEMO {
+            memo.clear();
+        }
+        memo.insert(key.to_string(), answer.clone());
+        Ok(answer)
     }
 
     /// Drops warm instances, so the next call builds one with the current limits.
