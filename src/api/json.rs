@@ -18,15 +18,19 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let limit = req
-            .extensions()
-            .get::<BodyLimit>()
-            .map_or(usize::MAX, |l| l.0);
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::TooLarge(limit))?;
-        parse(&bytes).map(Json)
+        parse(&body(req, state).await?).map(Json)
     }
+}
+
+/// The whole body, or 413 naming the configured limit.
+async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    let limit = req
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(usize::MAX, |l| l.0);
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|_| ApiError::TooLarge(limit))
 }
 
 /// [`Json`] that also keeps the body as sent, for a caller that stores the request: the
@@ -42,13 +46,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let limit = req
-            .extensions()
-            .get::<BodyLimit>()
-            .map_or(usize::MAX, |l| l.0);
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::TooLarge(limit))?;
+        let bytes = body(req, state).await?;
         let value = parse(&bytes)?;
         // A body serde_json accepted is UTF-8 (it rejects invalid bytes in strings, and
         // JSON's structure is ASCII).
