@@ -49,7 +49,7 @@ pub async fn exec(
         return Err(ApiError::ShuttingDown);
     }
     let config = state.config();
-    // Listing the parsers asks every plugin; only a request that names one needs the list.
+    // The list copies every plugin's name; only a request that names a parser needs it.
     let known = match &request.parsing {
         Some(_) => state.jobs().deps().parsers.known(),
         None => Vec::new(),

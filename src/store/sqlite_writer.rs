@@ -27,14 +27,16 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The writer connection's page cache, in KiB (SQLite takes a negative `cache_size` as KiB).
 const WRITER_CACHE_KIB: i64 = -32_768;
 
-/// Opens the writer's connection to the database file at `path`, which the pool has already
-/// created, put in WAL mode and migrated.
+/// Opens a direct connection to the database file at `path`, which the pool has already
+/// created, put in WAL mode and migrated: the job writer's, and the checkpointer's (which
+/// needs the same `synchronous` so its checkpoints fsync as the writer's would; the page
+/// cache fills only with pages read, so it costs the checkpointer nothing).
 pub(super) fn open(path: &Path) -> Result<Connection, rusqlite::Error> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    // Both are per connection: the pool's settings do not carry over.
+    // These are per connection: the pool's settings do not carry over.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.execute_batch(&format!(
         "PRAGMA wal_autocheckpoint={}",
