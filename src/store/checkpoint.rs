@@ -150,9 +150,9 @@ pub(super) fn start(path: PathBuf, gate: Arc<Gate>, alive: Weak<()>) {
 ///
 /// Each round first copies what the writer added during the previous one, then makes the
 /// copies durable, so the rounds shrink until one adds only a few milliseconds of frames.
-/// Only then is the writer held, for a pass that has just those to sync and copy. Held right
-/// away, that pass took 40–50 ms on a disk where syncing 64 MiB of copies took 80 ms, and
-/// every job waiting on the writer waited as long.
+/// Only then is the writer held, for a pass that has just those to sync and copy. Held after
+/// a single flush, that pass took 19–41 ms on a disk where the flush took 50–80 ms (the
+/// writer kept committing meanwhile), and every job waiting on the writer waited as long.
 fn restart(conn: &Connection, file: &std::io::Result<std::fs::File>, gate: &Gate, mut pages: i64) {
     let mut rounds = 0;
     for _ in 0..SETTLE_ROUNDS {
