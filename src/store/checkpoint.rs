@@ -203,6 +203,48 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     #[test]
+    fn after_a_restart_the_next_write_starts_the_wal_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jobs.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (v BLOB)",
+            )
+            .unwrap();
+        let insert = || {
+            writer
+                .execute("INSERT INTO t VALUES (zeroblob(3000))", [])
+                .unwrap()
+        };
+        for _ in 0..300 {
+            insert();
+        }
+        let checkpointer = super::super::sqlite_writer::open(&path).unwrap();
+        let file = std::fs::File::open(&path);
+        let (long, _) = passive(&checkpointer).unwrap();
+        assert!(
+            long >= 300,
+            "the WAL should hold every insert: {long} frames"
+        );
+        // Frames the first pass did not see, as a busy writer leaves them.
+        for _ in 0..50 {
+            insert();
+        }
+
+        restart(&checkpointer, &file, &Gate::default(), long);
+
+        // Only a WAL copied to its end starts over at the next write; otherwise that write
+        // appends after the frames already there.
+        insert();
+        let (after, _) = passive(&checkpointer).unwrap();
+        assert!(
+            after < 10,
+            "the next write did not start the WAL over: it holds {after} frames"
+        );
+    }
+
+    #[test]
     fn a_held_gate_waits_for_the_batch_in_progress_and_stops_the_next() {
         let gate = Arc::new(Gate::default());
         let passage = gate.enter();
