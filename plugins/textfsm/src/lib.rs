@@ -14,6 +14,7 @@
 pub mod clitable;
 pub mod fsm;
 pub mod library;
+mod linematch;
 pub mod pyre;
 pub mod record;
 pub mod template;

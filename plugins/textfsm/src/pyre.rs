@@ -8,6 +8,8 @@
 //! engine can express is an [`Error`] naming the construct, so a broken template fails
 //! loudly instead of silently matching something else.
 
+use crate::linematch::Outcome;
+
 /// Bigger than the `regex` default: templates expand `${VAR}`s into long Unicode-class
 /// patterns, and a refused template is worse than a slower compile.
 pub(crate) const SIZE_LIMIT: usize = 64 << 20;
@@ -389,7 +391,11 @@ pub struct StdPattern {
     unicode: std::sync::OnceLock<Result<regex::Regex, Error>>,
     /// The pattern as written, for error messages.
     python: String,
-    /// Capture engines for an ASCII line already known to match, built on first use.
+    /// The compact matcher for ASCII lines (see [`crate::linematch`]); `None` when the
+    /// pattern has a construct it does not cover.
+    compact: Option<crate::linematch::Program>,
+    /// Capture engines for an ASCII line already known to match when the compact matcher
+    /// cannot answer, built on first use.
     exact: std::sync::OnceLock<Option<Exact>>,
 }
 
@@ -465,7 +471,9 @@ pub struct Slots {
     fancy: Vec<Option<(usize, usize)>>,
     /// Captures and caches of the [`Exact`] engines.
     exact: Option<ExactSlots>,
-    /// Which of the three the last successful match filled.
+    /// Slots and stack of the compact matcher.
+    compact: crate::linematch::Scratch,
+    /// Which engine filled the slots at the last successful match.
     last: Engine,
 }
 
@@ -477,6 +485,7 @@ enum Engine {
     Unicode,
     Fancy,
     Exact,
+    Compact,
 }
 
 impl Slots {
@@ -490,6 +499,7 @@ impl Slots {
                 let span = self.exact.as_ref()?.caps.get_group(i)?;
                 Some((span.start, span.end))
             }
+            Engine::Compact => self.compact.get(i),
         }
     }
 }
@@ -517,11 +527,19 @@ impl Pattern {
             .size_limit(SIZE_LIMIT)
             .build()
             .ok();
+        let compact = ascii.as_ref().and_then(|_| {
+            let syntax = regex_automata::util::syntax::Config::new()
+                .unicode(false)
+                .utf8(false);
+            let hir = regex_automata::util::syntax::parse_with(&anchored, &syntax).ok()?;
+            crate::linematch::Program::new(&hir)
+        });
         let p = StdPattern {
             source: anchored,
             ascii,
             unicode: std::sync::OnceLock::new(),
             python: py.to_string(),
+            compact,
             exact: std::sync::OnceLock::new(),
         };
         if p.ascii.is_none() {
@@ -584,6 +602,19 @@ impl Pattern {
                 if let Some(re) = &p.ascii
                     && text.is_ascii()
                 {
+                    if let Some(compact) = &p.compact {
+                        if !compact.may_start(text.as_bytes()) {
+                            return Ok(false);
+                        }
+                        match compact.exec(text.as_bytes(), &mut slots.compact) {
+                            Outcome::Match => {
+                                slots.last = Engine::Compact;
+                                return Ok(true);
+                            }
+                            Outcome::NoMatch => return Ok(false),
+                            Outcome::GaveUp => {}
+                        }
+                    }
                     let locs = slots.ascii.get_or_insert_with(|| re.capture_locations());
                     slots.last = Engine::Ascii;
                     return Ok(re.captures_read(locs, text.as_bytes()).is_some());
@@ -617,10 +648,18 @@ impl Pattern {
         let Pattern::Std(p) = self else {
             return self.captures(text, slots);
         };
-        let exact = match &p.ascii {
-            Some(_) if text.is_ascii() => p.exact.get_or_init(|| Exact::build(&p.source)),
-            _ => return self.captures(text, slots),
-        };
+        if p.ascii.is_none() || !text.is_ascii() {
+            return self.captures(text, slots);
+        }
+        if let Some(compact) = &p.compact {
+            // A no-match contradicts the set that sent the line here; let `regex` decide
+            // that, as it does when the matcher gives up.
+            if compact.exec(text.as_bytes(), &mut slots.compact) == Outcome::Match {
+                slots.last = Engine::Compact;
+                return Ok(true);
+            }
+        }
+        let exact = p.exact.get_or_init(|| Exact::build(&p.source));
         let Some(exact) = exact else {
             return self.captures(text, slots);
         };
