@@ -127,8 +127,8 @@ struct Run<'a, 't> {
 
 /// Per state with a prefilter: search caches and what the current line matched.
 struct SetScratch {
-    /// Cache of [`crate::template::Prefilter::first`].
-    first_cache: regex_automata::meta::Cache,
+    /// Cache of [`crate::template::Prefilter::first`]'s lazy DFA, when it has one.
+    first_cache: Option<regex_automata::meta::Cache>,
     /// Cache of [`crate::template::Prefilter::set`].
     all_cache: regex_automata::meta::Cache,
     /// The first set pattern the line matches (leftmost-first search).
@@ -180,7 +180,7 @@ impl Scratch {
                 .iter()
                 .map(|s| {
                     s.prefilter.as_ref().map(|p| SetScratch {
-                        first_cache: p.first.create_cache(),
+                        first_cache: None,
                         all_cache: p.set.create_cache(),
                         first: None,
                         all: PatternSet::new(p.set.pattern_len()),
@@ -252,16 +252,17 @@ impl Template {
         };
         let mut state = self.start;
         let mut stopped = None;
+        // States whose rule table this parse has warmed (see `FirstRule::warm`), one bit
+        // per state index modulo 64: a template with more states only skips some warm-ups.
+        let mut warmed = 0u64;
         'lines: for line in split_lines(text) {
             let st = &self.states[state];
             // The set is an ASCII build: other lines try every rule.
             let mut hits = match (&st.prefilter, scratch.sets[state].as_mut()) {
                 (Some(p), Some(ss)) if line.is_ascii() => {
-                    let input = Input::new(line.as_bytes()).anchored(Anchored::Yes);
-                    ss.first = p
-                        .first
-                        .search_half_with(&mut ss.first_cache, &input)
-                        .map(|m| m.pattern().as_usize());
+                    let bit = 1u64 << (state % 64);
+                    ss.first = p.first_match(line, &mut ss.first_cache, warmed & bit == 0);
+                    warmed |= bit;
                     ss.all_done = false;
                     Some((p, ss))
                 }

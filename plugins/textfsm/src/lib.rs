@@ -12,6 +12,7 @@
 //!   directories the host preopens at `/templates/0`, `/templates/1`, …
 
 pub mod clitable;
+mod firstrule;
 pub mod fsm;
 pub mod library;
 mod linematch;

@@ -163,7 +163,7 @@ pub struct Prefilter {
     pub set: regex_automata::meta::Regex,
     /// The same patterns made lazy (see [`lazy`]) and searched leftmost-first: the first of
     /// them that matches.
-    pub first: regex_automata::meta::Regex,
+    pub(crate) first: First,
     /// For each rule, its index in `set`; `None` for rules the set cannot hold (fancy ones),
     /// which are always tried.
     pub slot: Vec<Option<usize>>,
@@ -201,20 +201,64 @@ impl Prefilter {
             .build_many_from_hir(&patterns)
             .ok()?;
         let lazy: Vec<Hir> = patterns.iter().map(lazy).collect();
-        let first = meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    // Offsets (and so which pattern matched) need the implicit groups.
-                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
-                    .nfa_size_limit(Some(pyre::SIZE_LIMIT))
-                    .hybrid_cache_capacity(PREFILTER_DFA_LIMIT),
-            )
-            .build_many_from_hir(&lazy)
-            .ok()?;
+        let first = match crate::firstrule::FirstRule::build(&lazy) {
+            Some(table) => First::Table(table),
+            None => First::Lazy(lazy_first(&lazy)?),
+        };
         Some(Prefilter { set, first, slot })
     }
+
+    /// The index in `set` of the first rule that matches the ASCII `line`. `cache` is the
+    /// lazy DFA's (made on first use); `warm` asks for a table to be read into the CPU's
+    /// cache first (see [`crate::firstrule::FirstRule::warm`]).
+    pub(crate) fn first_match(
+        &self,
+        line: &str,
+        cache: &mut Option<regex_automata::meta::Cache>,
+        warm: bool,
+    ) -> Option<usize> {
+        match &self.first {
+            First::Table(table) => {
+                if warm {
+                    table.warm();
+                }
+                table.first(line.as_bytes())
+            }
+            First::Lazy(re) => {
+                let input = regex_automata::Input::new(line.as_bytes())
+                    .anchored(regex_automata::Anchored::Yes);
+                let cache = cache.get_or_insert_with(|| re.create_cache());
+                re.search_half_with(cache, &input)
+                    .map(|m| m.pattern().as_usize())
+            }
+        }
+    }
+}
+
+/// How a state finds the first of its rules that matches a line.
+#[derive(Debug, Clone)]
+pub(crate) enum First {
+    /// Determinized when the template compiles (see [`crate::firstrule`]).
+    Table(crate::firstrule::FirstRule),
+    /// Too large for a table: the `regex` crate's lazy DFA over the same patterns.
+    Lazy(regex_automata::meta::Regex),
+}
+
+/// The lazy DFA that answers for states whose table would be too large.
+fn lazy_first(lazy: &[Hir]) -> Option<regex_automata::meta::Regex> {
+    use regex_automata::{MatchKind, meta};
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                // Offsets (and so which pattern matched) need the implicit groups.
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
+                .nfa_size_limit(Some(pyre::SIZE_LIMIT))
+                .hybrid_cache_capacity(PREFILTER_DFA_LIMIT),
+        )
+        .build_many_from_hir(lazy)
+        .ok()
 }
 
 /// The pattern without what follows its last required part: for "does it match at the start
@@ -842,7 +886,31 @@ mod tests {
         .expect("compiles");
         let state = &tpl.states[tpl.start];
         let p = state.prefilter.as_ref().expect("has a set");
-        let mut cache = p.first.create_cache();
+        assert!(
+            matches!(p.first, First::Table(_)),
+            "small enough for a table"
+        );
+        // The lazy DFA, which answers for larger states, over the same patterns.
+        let lazy_patterns: Vec<Hir> = state
+            .rules
+            .iter()
+            .map(|r| {
+                let syntax = regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false);
+                let hir = regex_automata::util::syntax::parse_with(
+                    r.pattern.ascii_pattern().expect("ascii"),
+                    &syntax,
+                )
+                .expect("parses");
+                lazy(&trim_tail(&hir))
+            })
+            .collect();
+        let by_lazy_dfa = Prefilter {
+            set: p.set.clone(),
+            first: First::Lazy(lazy_first(&lazy_patterns).expect("builds")),
+            slot: p.slot.clone(),
+        };
         for line in [
             "  Hardware is Eth",
             "Gi0/1 is up",
@@ -856,12 +924,13 @@ mod tests {
             "abc",
             "ac",
         ] {
-            let input = regex_automata::Input::new(line).anchored(regex_automata::Anchored::Yes);
-            let got = p
-                .first
-                .search_half_with(&mut cache, &input)
-                .map(|m| m.pattern().as_usize());
-            assert_eq!(got, first_by_rules(state, line), "{line:?}");
+            let want = first_by_rules(state, line);
+            assert_eq!(p.first_match(line, &mut None, true), want, "{line:?}");
+            assert_eq!(
+                by_lazy_dfa.first_match(line, &mut None, false),
+                want,
+                "{line:?}"
+            );
         }
     }
 
