@@ -19,8 +19,9 @@ use regex_syntax::hir::Hir;
 /// lazy DFA.
 const DENSE_LIMIT: usize = 512 << 10;
 
-/// Largest table kept (bytes).
-const TABLE_LIMIT: usize = 256 << 10;
+/// Largest table kept (bytes): 2-byte state ids premultiplied by the row length address at
+/// most 64 Ki entries.
+const TABLE_LIMIT: usize = 128 << 10;
 
 /// The dead state: no rule can match any more.
 const DEAD: u16 = 0;
@@ -32,13 +33,15 @@ pub(crate) struct FirstRule {
     classes: [u8; 128],
     /// Columns per state: the byte classes plus one for the end of the line.
     stride: usize,
-    /// `trans[state * stride + column]`: the next state.
+    /// `trans[state + column]`: the next state. A state's id is the index of its row's first
+    /// entry (its number times `stride`), so a step is an add and a load, with no multiply
+    /// in the chain of dependent loads a line's walk is.
     trans: Box<[u16]>,
     /// The state before the first byte.
     start: u16,
     /// States from this one on are match states.
     first_match: u16,
-    /// The pattern each match state reports (indexed from `first_match`).
+    /// The pattern each match state reports, by `(state - first_match) / stride`.
     patterns: Box<[u16]>,
 }
 
@@ -119,12 +122,13 @@ impl FirstRule {
             .filter(|&s| !dfa.is_dead_state(s))
             .partition(|&s| dfa.is_match_state(s));
         let states = 1 + plain.len() + matching.len();
-        if states > usize::from(u16::MAX) || states * stride * 2 > TABLE_LIMIT {
+        if states * stride * 2 > TABLE_LIMIT {
             return None;
         }
         let mut number = std::collections::HashMap::new();
         for (n, &s) in plain.iter().chain(&matching).enumerate() {
-            number.insert(s, (n + 1) as u16);
+            // Below 64 Ki: the table's size was checked above.
+            number.insert(s, ((n + 1) * stride) as u16);
         }
         let id = |s: StateID| -> u16 {
             if dfa.is_dead_state(s) {
@@ -136,7 +140,7 @@ impl FirstRule {
         };
         let mut trans = vec![DEAD; states * stride];
         for &s in plain.iter().chain(&matching) {
-            let row = usize::from(id(s)) * stride;
+            let row = usize::from(id(s));
             for (col, &b) in representative.iter().enumerate() {
                 trans[row + col] = id(dfa.next_state(s, b));
             }
@@ -151,7 +155,7 @@ impl FirstRule {
             stride,
             trans: trans.into_boxed_slice(),
             start: id(start),
-            first_match: (1 + plain.len()) as u16,
+            first_match: ((1 + plain.len()) * stride) as u16,
             patterns,
         })
     }
@@ -173,25 +177,30 @@ impl FirstRule {
     /// must be ASCII.
     pub(crate) fn first(&self, line: &[u8]) -> Option<usize> {
         let mut state = self.start;
-        let mut found = None;
+        // The last match state seen: with leftmost-first matching, the DFA goes on until no
+        // rule of higher priority can still match, and the last match it saw is the answer.
+        let mut matched = DEAD;
+        let mut alive = true;
         for &b in line {
-            let column = usize::from(self.classes[usize::from(b & 0x7F)]);
-            state = self.trans[usize::from(state) * self.stride + column];
+            let column = self.classes[usize::from(b & 0x7F)];
+            state = self.trans[usize::from(state) + usize::from(column)];
             if state >= self.first_match {
-                found = Some(usize::from(
-                    self.patterns[usize::from(state - self.first_match)],
-                ));
+                matched = state;
             } else if state == DEAD {
-                return found;
+                alive = false;
+                break;
             }
         }
-        state = self.trans[usize::from(state) * self.stride + self.stride - 1];
-        if state >= self.first_match {
-            found = Some(usize::from(
-                self.patterns[usize::from(state - self.first_match)],
-            ));
+        if alive {
+            state = self.trans[usize::from(state) + self.stride - 1];
+            if state >= self.first_match {
+                matched = state;
+            }
         }
-        found
+        (matched != DEAD).then(|| {
+            let n = usize::from(matched - self.first_match) / self.stride;
+            usize::from(self.patterns[n])
+        })
     }
 }
 
