@@ -35,6 +35,8 @@ const UNSET: usize = usize::MAX;
 enum Inst {
     /// One literal byte.
     Byte(u8),
+    /// A literal of several bytes: `lits[start..start + len]`, compared in one step.
+    Lit { start: u32, len: u32 },
     /// One byte of a class (index into [`Program::classes`]).
     Class(u32),
     /// A run of bytes of one class, `min..=max` long: the common `\s+`, `\S+`, `\d{1,3}`,
@@ -76,6 +78,8 @@ pub(crate) struct Program {
     insts: Vec<Inst>,
     /// Byte classes as 256-bit sets.
     classes: Vec<[u64; 4]>,
+    /// The bytes of every [`Inst::Lit`].
+    lits: Vec<u8>,
     /// Two slots per group, the whole match (group 0) included.
     slots: usize,
     /// The bytes a match can start with; `None` when it can match an empty line.
@@ -141,6 +145,7 @@ impl Program {
         let mut prog = Program {
             insts: b.insts,
             classes: b.classes,
+            lits: b.lits,
             slots: 2 * groups,
             first: None,
         };
@@ -171,6 +176,7 @@ impl Program {
             let mut add = |c: &[u64; 4]| bits.iter_mut().zip(c).for_each(|(a, b)| *a |= b);
             match self.insts[pc] {
                 Inst::Byte(b) => add(&single(b)),
+                Inst::Lit { start, .. } => add(&single(self.lits[start as usize])),
                 Inst::Class(c) => add(&self.classes[c as usize]),
                 Inst::Run { class, min, .. } => {
                     add(&self.classes[class as usize]);
@@ -216,6 +222,15 @@ impl Program {
                     let hit = line.get(pos) == Some(&b);
                     if hit {
                         pos += 1;
+                        pc += 1;
+                    }
+                    hit
+                }
+                Inst::Lit { start, len } => {
+                    let lit = &self.lits[start as usize..(start + len) as usize];
+                    let hit = line[pos..].starts_with(lit);
+                    if hit {
+                        pos += lit.len();
                         pc += 1;
                     }
                     hit
@@ -374,6 +389,7 @@ fn at_word_boundary(line: &[u8], pos: usize) -> bool {
 struct Builder {
     insts: Vec<Inst>,
     classes: Vec<[u64; 4]>,
+    lits: Vec<u8>,
 }
 
 impl Builder {
@@ -403,11 +419,18 @@ impl Builder {
     fn hir(&mut self, hir: &Hir) -> Option<()> {
         match hir.kind() {
             HirKind::Empty => {}
-            HirKind::Literal(lit) => {
-                for &b in lit.0.iter() {
+            HirKind::Literal(lit) => match *lit.0 {
+                [] => {}
+                [b] => {
                     self.push(Inst::Byte(b))?;
                 }
-            }
+                ref bytes => {
+                    let start = u32::try_from(self.lits.len()).ok()?;
+                    let len = u32::try_from(bytes.len()).ok()?;
+                    self.lits.extend_from_slice(bytes);
+                    self.push(Inst::Lit { start, len })?;
+                }
+            },
             HirKind::Class(_) => {
                 let c = single_byte(hir)?;
                 let c = self.class(c);
