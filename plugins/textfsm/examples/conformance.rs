@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p netpulse-plugin-textfsm --example conformance -- CORPUS_DIR \
-//!     [--index | --as-plugin] [--platform P]... [--command C]... [--bench N]
+//!     [--index | --as-plugin | --json] [--platform P]... [--command C]... [--bench N]
 //! ```
 //!
 //! By default each case is parsed with the templates its manifest entry lists (chained ones
@@ -12,19 +12,24 @@
 //! plugin's code natively: a [`Library`] over `CORPUS_DIR/templates` with the plugin's
 //! recheck window, records serialised to JSON and read back as the host does, so set beside
 //! `netpulse plugin conformance --engine textfsm --bench` it prices the sandbox alone.
+//! `--json` parses with the manifest's templates like the default but writes the records as
+//! JSON text, the form the plugin hands the gateway; the check reads the text back, and the
+//! bench times the text alone.
 //! `--bench N` then times N passes (rate per CPU second where Linux reports it).
 
 #[path = "../../../src/plugin/conformance.rs"]
 #[allow(dead_code)]
 mod conformance;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use netpulse_plugin_textfsm::library::PLUGIN_RECHECK;
-use netpulse_plugin_textfsm::{CliTable, Library, Template, parse_chain};
+use netpulse_plugin_textfsm::{CliTable, Library, Template, parse_chain, parse_chain_table};
 use serde_json::Value;
 
 use conformance::{Case, Corpus, Filter};
@@ -37,6 +42,7 @@ struct Args {
     corpus: PathBuf,
     index: bool,
     as_plugin: bool,
+    json: bool,
     filter: Filter,
     bench: Option<usize>,
 }
@@ -46,12 +52,14 @@ fn args() -> Result<Args, String> {
     let mut corpus = None;
     let mut index = false;
     let mut as_plugin = false;
+    let mut json = false;
     let mut filter = Filter::default();
     let mut bench = None;
     while let Some(a) = it.next() {
         match a.as_str() {
             "--index" => index = true,
             "--as-plugin" => as_plugin = true,
+            "--json" => json = true,
             "--platform" => filter
                 .platforms
                 .push(it.next().ok_or("--platform needs a value")?),
@@ -68,10 +76,11 @@ fn args() -> Result<Args, String> {
     }
     Ok(Args {
         corpus: corpus.ok_or(
-            "usage: conformance CORPUS_DIR [--index | --as-plugin] [--platform P] [--command C] [--bench N]",
+            "usage: conformance CORPUS_DIR [--index | --as-plugin | --json] [--platform P] [--command C] [--bench N]",
         )?,
         index,
         as_plugin,
+        json,
         filter,
         bench,
     })
@@ -84,7 +93,29 @@ struct ByManifest {
 }
 
 impl ByManifest {
+    /// The records as JSON text, as the plugin writes them.
+    fn parse_json(&mut self, case: &Case, raw: &str) -> Result<String, String> {
+        let chain = self.chain(case)?;
+        let refs: Vec<&Template> = chain.iter().map(Arc::as_ref).collect();
+        match refs.as_slice() {
+            [t] => t.parse_json(raw).map_err(|e| e.to_string()),
+            _ => Ok(parse_chain_table(&refs, raw)
+                .map_err(|e| e.to_string())?
+                .to_json()),
+        }
+    }
+
     fn parse(&mut self, case: &Case, raw: &str) -> Result<Value, String> {
+        let chain = self.chain(case)?;
+        let refs: Vec<&Template> = chain.iter().map(Arc::as_ref).collect();
+        let records = parse_chain(&refs, raw).map_err(|e| e.to_string())?;
+        Ok(Value::Array(
+            records.into_iter().map(Value::Object).collect(),
+        ))
+    }
+
+    /// The case's templates, each compiled on first use.
+    fn chain(&mut self, case: &Case) -> Result<Vec<Arc<Template>>, String> {
         let mut chain = Vec::with_capacity(case.templates.len());
         for rel in &case.templates {
             let t = match self.cache.get(rel) {
@@ -104,11 +135,7 @@ impl ByManifest {
             };
             chain.push(t);
         }
-        let refs: Vec<&Template> = chain.iter().map(Arc::as_ref).collect();
-        let records = parse_chain(&refs, raw).map_err(|e| e.to_string())?;
-        Ok(Value::Array(
-            records.into_iter().map(Value::Object).collect(),
-        ))
+        Ok(chain)
     }
 }
 
@@ -127,6 +154,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Whether the corpus is being checked (rather than timed), for `--json`.
+    let checking = Rc::new(Cell::new(true));
     let mut parse: ParseFn = if args.as_plugin {
         let mut lib =
             Library::with_dirs(vec![args.corpus.join("templates")]).recheck_after(PLUGIN_RECHECK);
@@ -153,6 +182,21 @@ fn main() -> ExitCode {
                 records.into_iter().map(Value::Object).collect(),
             ))
         })
+    } else if args.json {
+        let mut by = ByManifest {
+            dir: args.corpus.clone(),
+            cache: HashMap::new(),
+        };
+        let checking = Rc::clone(&checking);
+        Box::new(move |case: &Case, raw: &str| {
+            let json = by.parse_json(case, raw)?;
+            if checking.get() {
+                serde_json::from_str(&json).map_err(|e| e.to_string())
+            } else {
+                // Timed: the text is the result; wrapping it moves it without a copy.
+                Ok(Value::String(json))
+            }
+        })
     } else {
         let mut by = ByManifest {
             dir: args.corpus.clone(),
@@ -161,6 +205,7 @@ fn main() -> ExitCode {
         Box::new(move |case: &Case, raw: &str| by.parse(case, raw))
     };
     let report = corpus.run(&args.filter, &mut parse);
+    checking.set(false);
     println!("{report}");
     if let Some(n) = args.bench {
         match corpus.bench(&args.filter, n, &mut parse) {
