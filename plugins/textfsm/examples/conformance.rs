@@ -90,6 +90,7 @@ fn args() -> Result<Args, String> {
 struct ByManifest {
     dir: PathBuf,
     cache: HashMap<PathBuf, Arc<Template>>,
+    chains: HashMap<usize, Vec<Arc<Template>>>,
 }
 
 impl ByManifest {
@@ -114,8 +115,19 @@ impl ByManifest {
         ))
     }
 
-    /// The case's templates, each compiled on first use.
-    fn chain(&mut self, case: &Case) -> Result<Vec<Arc<Template>>, String> {
+    /// The case's templates, resolved once per case (as the Python bench does up front) and
+    /// each compiled on first use.
+    fn chain(&mut self, case: &Case) -> Result<&[Arc<Template>], String> {
+        // The corpus outlives every call, so a case's address names it.
+        let key = std::ptr::from_ref(case) as usize;
+        if !self.chains.contains_key(&key) {
+            let chain = self.compile(case)?;
+            self.chains.insert(key, chain);
+        }
+        Ok(&self.chains[&key])
+    }
+
+    fn compile(&mut self, case: &Case) -> Result<Vec<Arc<Template>>, String> {
         let mut chain = Vec::with_capacity(case.templates.len());
         for rel in &case.templates {
             let t = match self.cache.get(rel) {
@@ -186,6 +198,7 @@ fn main() -> ExitCode {
         let mut by = ByManifest {
             dir: args.corpus.clone(),
             cache: HashMap::new(),
+            chains: HashMap::new(),
         };
         let checking = Rc::clone(&checking);
         Box::new(move |case: &Case, raw: &str| {
@@ -201,6 +214,7 @@ fn main() -> ExitCode {
         let mut by = ByManifest {
             dir: args.corpus.clone(),
             cache: HashMap::new(),
+            chains: HashMap::new(),
         };
         Box::new(move |case: &Case, raw: &str| by.parse(case, raw))
     };
