@@ -172,7 +172,7 @@ pub struct Prefilter {
 impl Prefilter {
     /// Builds the set, or `None` when it would not pay (fewer than two rules) or not compile.
     fn build(rules: &[Rule]) -> Option<Prefilter> {
-        use regex_automata::{MatchKind, meta, util::syntax};
+        use regex_automata::{MatchKind, util::syntax};
         let syntax = syntax::Config::new().unicode(false).utf8(false);
         let mut patterns = Vec::new();
         let slot = rules
@@ -188,18 +188,11 @@ impl Prefilter {
         if patterns.len() < 2 {
             return None;
         }
-        // What `regex::bytes::RegexSetBuilder` configures, with `unicode(false)`.
-        let set = meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::All)
-                    .utf8_empty(false)
-                    .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
-                    .nfa_size_limit(Some(pyre::SIZE_LIMIT))
-                    .hybrid_cache_capacity(PREFILTER_DFA_LIMIT),
-            )
-            .build_many_from_hir(&patterns)
-            .ok()?;
+        let set = meta_many(
+            &patterns,
+            MatchKind::All,
+            regex_automata::nfa::thompson::WhichCaptures::None,
+        )?;
         let lazy: Vec<Hir> = patterns.iter().map(lazy).collect();
         let first = match first_tables(&lazy) {
             Some(tables) => First::Tables(tables),
@@ -249,9 +242,10 @@ pub(crate) enum First {
 }
 
 /// Most rules one table covers. A DFA over many rules can have far more states than rules
-/// (one per combination of rules still alive), and determinizing it costs in proportion: in
-/// groups, `cisco_ios_show_version` compiles in milliseconds instead of a third of a second,
-/// and a line costs a few more table walks, most of which die within a few bytes.
+/// (one per combination of rules still alive), and determinizing it costs in proportion:
+/// whole, `cisco_ios_show_version`'s 49-rule state took a third of a second; in groups (and
+/// under [`crate::firstrule`]'s size cap) no corpus template takes over about 70 ms, and a
+/// line costs a few more table walks, most of which die within a few bytes.
 const RULES_PER_TABLE: usize = 16;
 
 /// Tables for `patterns` in groups of consecutive rules, a group halved when its table
@@ -278,18 +272,32 @@ fn first_tables(patterns: &[Hir]) -> Option<Vec<(usize, crate::firstrule::FirstR
 
 /// The lazy DFA that answers for states whose table would be too large.
 fn lazy_first(lazy: &[Hir]) -> Option<regex_automata::meta::Regex> {
-    use regex_automata::{MatchKind, meta};
+    meta_many(
+        lazy,
+        regex_automata::MatchKind::LeftmostFirst,
+        // Offsets (and so which pattern matched) need the implicit groups.
+        regex_automata::nfa::thompson::WhichCaptures::Implicit,
+    )
+}
+
+/// Several ASCII-build patterns in one byte regex, configured as
+/// `regex::bytes::RegexSetBuilder` does with `unicode(false)`, with the caller's match kind.
+fn meta_many(
+    patterns: &[Hir],
+    kind: regex_automata::MatchKind,
+    captures: regex_automata::nfa::thompson::WhichCaptures,
+) -> Option<regex_automata::meta::Regex> {
+    use regex_automata::meta;
     meta::Builder::new()
         .configure(
             meta::Config::new()
-                .match_kind(MatchKind::LeftmostFirst)
+                .match_kind(kind)
                 .utf8_empty(false)
-                // Offsets (and so which pattern matched) need the implicit groups.
-                .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
+                .which_captures(captures)
                 .nfa_size_limit(Some(pyre::SIZE_LIMIT))
                 .hybrid_cache_capacity(PREFILTER_DFA_LIMIT),
         )
-        .build_many_from_hir(lazy)
+        .build_many_from_hir(patterns)
         .ok()
 }
 
