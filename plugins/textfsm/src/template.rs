@@ -243,7 +243,7 @@ pub(crate) enum First {
 
 /// Most rules one table covers. A DFA over many rules can have far more states than rules
 /// (one per combination of rules still alive), and determinizing it costs in proportion:
-/// whole, `cisco_ios_show_version`'s 49-rule state took a third of a second; in groups (and
+/// whole, `cisco_ios_show_version`'s 21-rule state took a third of a second; in groups (and
 /// under [`crate::firstrule`]'s size cap) no corpus template takes over about 70 ms, and a
 /// line costs a few more table walks, most of which die within a few bytes.
 const RULES_PER_TABLE: usize = 16;
