@@ -378,3 +378,42 @@ async fn commit_platforms_push_config_through_their_profiles() {
         assert!(stdout.contains("pushed-by-netpulse"), "{vendor}: {job}");
     }
 }
+
+/// Template libraries spell platforms as other libraries do: ntc-templates' index says
+/// `huawei_vrp` for what NetPulse (after Netmiko) calls `huawei`. Every spelling finds the
+/// template; a command the index lacks is still a clear 422.
+#[tokio::test]
+async fn textfsm_finds_templates_indexed_under_another_spelling_of_the_platform() {
+    let lib = tempfile::tempdir().unwrap();
+    std::fs::write(
+        lib.path().join("index"),
+        "Template, Hostname, Platform, Command\n\n\
+         vrp_display_clock.textfsm, .*, huawei_vrp, dis[[play]] cl[[ock]]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        lib.path().join("vrp_display_clock.textfsm"),
+        "Value TIME (\\S+)\n\nStart\n  ^${TIME}\\s+UTC -> Record\n",
+    )
+    .unwrap();
+    let dir = lib.path().display().to_string();
+    let h = harness_with(&["huawei"], move |c| c.parsing.template_dirs = vec![dir]).await;
+    for platform in ["huawei", "huawei_vrp", "vrp"] {
+        let (status, body) =
+            parse(&h, "textfsm", platform, "display clock", "12:00:01 UTC\n").await;
+        assert_eq!(status, StatusCode::OK, "{platform}: {body}");
+        assert_eq!(body, json!([{"time": "12:00:01"}]), "{platform}");
+    }
+    let (status, body) = parse(&h, "auto", "huawei", "display clock", "12:00:01 UTC\n").await;
+    assert_eq!(status, StatusCode::OK, "auto: {body}");
+    assert_eq!(body, json!([{"time": "12:00:01"}]), "auto");
+    let (status, body) = parse(&h, "textfsm", "huawei", "display nothing", "x").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no template for huawei"),
+        "{body}"
+    );
+}

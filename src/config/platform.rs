@@ -43,6 +43,15 @@ pub fn canonical(name: &str) -> Option<&'static str> {
         .map(|(_, canonical)| *canonical)
 }
 
+/// The other spellings of a canonical name, for lookups keyed by another library's names:
+/// ntc-templates' index says `huawei_vrp` where Netmiko, and so NetPulse, says `huawei`.
+pub fn aliases_of(canonical: &str) -> impl Iterator<Item = &'static str> + '_ {
+    ALIASES
+        .iter()
+        .filter(move |(_, c)| *c == canonical)
+        .map(|(alias, _)| *alias)
+}
+
 /// Every accepted spelling, for error messages that list what exists.
 pub fn known_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = CANONICAL.to_vec();
@@ -53,6 +62,13 @@ pub fn known_names() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_canonical_name_lists_its_other_spellings() {
+        let huawei: Vec<_> = aliases_of("huawei").collect();
+        assert_eq!(huawei, ["huawei_vrp", "huawei_vrpv8", "vrp"]);
+        assert_eq!(aliases_of("linux").count(), 0);
+    }
 
     #[test]
     fn aliases_resolve_to_canonical() {

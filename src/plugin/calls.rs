@@ -23,6 +23,37 @@ fn call_error(plugin: &Plugin, failure: CallFailure) -> Error {
     }
 }
 
+/// Parses with the TextFSM plugin, whose template index may spell the platform as another
+/// library does (ntc-templates says `huawei_vrp`, Netmiko and NetPulse `huawei`): the
+/// canonical name first, then each of its aliases until one has a template.
+fn parse_textfsm(
+    plugin: &Plugin,
+    canonical: &str,
+    command: &str,
+    output: &str,
+) -> Result<Value, Error> {
+    let no_template = |r: &Result<Value, Error>| {
+        matches!(
+            r,
+            Err(Error::Declined {
+                unsupported: true,
+                ..
+            })
+        )
+    };
+    let first = parse_with(plugin, canonical, command, output);
+    if !no_template(&first) {
+        return first;
+    }
+    for alias in platform::aliases_of(canonical) {
+        let again = parse_with(plugin, alias, command, output);
+        if !no_template(&again) {
+            return again;
+        }
+    }
+    first
+}
+
 /// Parses with one plugin; the JSON must be an array of records.
 pub fn parse_with(
     plugin: &Plugin,
@@ -200,7 +231,7 @@ impl Host {
                 return result;
             }
             return match snapshot.by_name(TEXTFSM) {
-                Some(textfsm) => parse_with(textfsm, canonical, &normalized, output),
+                Some(textfsm) => parse_textfsm(textfsm, canonical, &normalized, output),
                 None => Err(Error::NotFound {
                     what: format!("no parser for {canonical} / {normalized:?}"),
                     known: self.parser_names().join(", "),
@@ -218,6 +249,9 @@ impl Host {
             Some(v) => normalize_with(v, canonical, command)?,
             None => command.to_string(),
         };
+        if plugin.info.name == TEXTFSM {
+            return parse_textfsm(plugin, canonical, &normalized, output);
+        }
         parse_with(plugin, canonical, &normalized, output)
     }
 
