@@ -211,12 +211,9 @@ mod tests {
     use super::*;
 
     fn hirs(patterns: &[&str]) -> Vec<Hir> {
-        let syntax = regex_automata::util::syntax::Config::new()
-            .unicode(false)
-            .utf8(false);
         patterns
             .iter()
-            .map(|p| regex_automata::util::syntax::parse_with(p, &syntax).expect("pattern"))
+            .map(|p| crate::pyre::parse_ascii(p).expect("pattern"))
             .collect()
     }
 

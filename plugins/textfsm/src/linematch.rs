@@ -159,7 +159,7 @@ impl Program {
         match (&self.first, line.first()) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(bits), Some(&b)) => bits[usize::from(b >> 6)] >> (b & 63) & 1 == 1,
+            (Some(bits), Some(&b)) => contains(bits, b),
         }
     }
 
@@ -372,7 +372,7 @@ impl Program {
     }
 
     fn has(&self, class: u32, b: u8) -> bool {
-        self.classes[class as usize][usize::from(b >> 6)] >> (b & 63) & 1 == 1
+        contains(&self.classes[class as usize], b)
     }
 }
 
@@ -548,17 +548,27 @@ fn order(greedy: bool, body: u32, exit: u32) -> Inst {
     }
 }
 
+/// Whether byte `b` is in the 256-bit set.
+fn contains(bits: &[u64; 4], b: u8) -> bool {
+    bits[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+}
+
+/// Adds byte `b` to the 256-bit set.
+fn insert(bits: &mut [u64; 4], b: u8) {
+    bits[usize::from(b >> 6)] |= 1 << (b & 63);
+}
+
 /// A set of one byte.
 fn single(b: u8) -> [u64; 4] {
     let mut bits = [0u64; 4];
-    bits[usize::from(b >> 6)] |= 1 << (b & 63);
+    insert(&mut bits, b);
     bits
 }
 
 /// The bytes of a node that matches exactly one byte (a class or a one-byte literal).
 fn single_byte(hir: &Hir) -> Option<[u64; 4]> {
     let mut bits = [0u64; 4];
-    let mut set = |b: u8| bits[usize::from(b >> 6)] |= 1 << (b & 63);
+    let mut set = |b: u8| insert(&mut bits, b);
     match hir.kind() {
         HirKind::Literal(lit) if lit.0.len() == 1 => set(lit.0[0]),
         HirKind::Class(Class::Bytes(c)) => {
@@ -591,10 +601,7 @@ mod tests {
     use super::*;
 
     fn program(pattern: &str) -> Program {
-        let syntax = regex_automata::util::syntax::Config::new()
-            .unicode(false)
-            .utf8(false);
-        let hir = regex_automata::util::syntax::parse_with(pattern, &syntax).expect("pattern");
+        let hir = crate::pyre::parse_ascii(pattern).expect("pattern");
         Program::new(&hir).expect("covered")
     }
 
@@ -720,10 +727,7 @@ mod tests {
 
     #[test]
     fn loops_that_can_match_nothing_are_left_to_regex() {
-        let syntax = regex_automata::util::syntax::Config::new()
-            .unicode(false)
-            .utf8(false);
-        let hir = regex_automata::util::syntax::parse_with(r"^(a*)*b", &syntax).expect("pattern");
+        let hir = crate::pyre::parse_ascii(r"^(a*)*b").expect("pattern");
         assert!(Program::new(&hir).is_none());
     }
 

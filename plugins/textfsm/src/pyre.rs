@@ -10,6 +10,15 @@
 
 use crate::linematch::Outcome;
 
+/// Parses a pattern as its ASCII build reads it (Unicode off, matching bytes), for the
+/// engines built from the syntax tree: the compact matcher and the per-state rule tables.
+pub(crate) fn parse_ascii(pattern: &str) -> Option<regex_syntax::hir::Hir> {
+    let syntax = regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false);
+    regex_automata::util::syntax::parse_with(pattern, &syntax).ok()
+}
+
 /// Bigger than the `regex` default: templates expand `${VAR}`s into long Unicode-class
 /// patterns, and a refused template is worse than a slower compile.
 pub(crate) const SIZE_LIMIT: usize = 64 << 20;
@@ -527,13 +536,9 @@ impl Pattern {
             .size_limit(SIZE_LIMIT)
             .build()
             .ok();
-        let compact = ascii.as_ref().and_then(|_| {
-            let syntax = regex_automata::util::syntax::Config::new()
-                .unicode(false)
-                .utf8(false);
-            let hir = regex_automata::util::syntax::parse_with(&anchored, &syntax).ok()?;
-            crate::linematch::Program::new(&hir)
-        });
+        let compact = ascii
+            .as_ref()
+            .and_then(|_| crate::linematch::Program::new(&parse_ascii(&anchored)?));
         let p = StdPattern {
             source: anchored,
             ascii,

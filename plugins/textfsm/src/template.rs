@@ -172,15 +172,12 @@ pub struct Prefilter {
 impl Prefilter {
     /// Builds the set, or `None` when it would not pay (fewer than two rules) or not compile.
     fn build(rules: &[Rule]) -> Option<Prefilter> {
-        use regex_automata::{MatchKind, util::syntax};
-        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        use regex_automata::MatchKind;
         let mut patterns = Vec::new();
         let slot = rules
             .iter()
             .map(|r| {
-                let hir =
-                    regex_automata::util::syntax::parse_with(r.pattern.ascii_pattern()?, &syntax)
-                        .ok()?;
+                let hir = pyre::parse_ascii(r.pattern.ascii_pattern()?)?;
                 patterns.push(trim_tail(&hir));
                 Some(patterns.len() - 1)
             })
@@ -935,14 +932,8 @@ mod tests {
             .rules
             .iter()
             .map(|r| {
-                let syntax = regex_automata::util::syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false);
-                let hir = regex_automata::util::syntax::parse_with(
-                    r.pattern.ascii_pattern().expect("ascii"),
-                    &syntax,
-                )
-                .expect("parses");
+                let hir =
+                    pyre::parse_ascii(r.pattern.ascii_pattern().expect("ascii")).expect("parses");
                 lazy(&trim_tail(&hir))
             })
             .collect();
@@ -996,12 +987,7 @@ mod tests {
 
     #[test]
     fn set_patterns_lose_only_tails_that_always_match() {
-        let hir = |p: &str| {
-            let syntax = regex_automata::util::syntax::Config::new()
-                .unicode(false)
-                .utf8(false);
-            regex_automata::util::syntax::parse_with(p, &syntax).expect("parses")
-        };
+        let hir = |p: &str| pyre::parse_ascii(p).expect("parses");
         let trimmed = |p: &str| trim_tail(&hir(p));
         assert_eq!(trimmed(r"^(?:a\s+(?P<X>.*))"), hir(r"^a\s+"));
         assert_eq!(trimmed(r"^(?:a(?P<X>\S+),*\s*)"), hir(r"^a\S+"));
