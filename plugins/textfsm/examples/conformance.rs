@@ -29,7 +29,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use netpulse_plugin_textfsm::library::PLUGIN_RECHECK;
-use netpulse_plugin_textfsm::{CliTable, Library, Template, parse_chain, parse_chain_table};
+use netpulse_plugin_textfsm::{CliTable, Library, Template, parse_chain, parse_chain_json};
 use serde_json::Value;
 
 use conformance::{Case, Corpus, Filter};
@@ -98,12 +98,7 @@ impl ByManifest {
     fn parse_json(&mut self, case: &Case, raw: &str) -> Result<String, String> {
         let chain = self.chain(case)?;
         let refs: Vec<&Template> = chain.iter().map(Arc::as_ref).collect();
-        match refs.as_slice() {
-            [t] => t.parse_json(raw).map_err(|e| e.to_string()),
-            _ => Ok(parse_chain_table(&refs, raw)
-                .map_err(|e| e.to_string())?
-                .to_json()),
-        }
+        parse_chain_json(&refs, raw).map_err(|e| e.to_string())
     }
 
     fn parse(&mut self, case: &Case, raw: &str) -> Result<Value, String> {

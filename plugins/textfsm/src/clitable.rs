@@ -187,6 +187,15 @@ pub fn parse_chain(templates: &[&Template], text: &str) -> Result<Vec<Record>, E
     }
 }
 
+/// [`parse_chain`]'s records as JSON text, the form the plugin returns: one template's rows
+/// are written straight from the parse, a chain's from the joined table.
+pub fn parse_chain_json(templates: &[&Template], text: &str) -> Result<String, Error> {
+    match templates {
+        [t] => Ok(t.parse_json(text)?),
+        _ => Ok(parse_chain_table(templates, text)?.to_json()),
+    }
+}
+
 /// [`parse_chain`]'s joined table, before it becomes records.
 pub fn parse_chain_table(templates: &[&Template], text: &str) -> Result<Table, Error> {
     let Some((first, rest)) = templates.split_first() else {

@@ -25,7 +25,7 @@ pub mod template;
 #[allow(unsafe_code)]
 mod component;
 
-pub use clitable::{CliTable, Index, parse_chain, parse_chain_table};
+pub use clitable::{CliTable, Index, parse_chain, parse_chain_json, parse_chain_table};
 pub use library::Library;
 pub use record::{Record, Table};
 pub use template::Template;

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::clitable::{self, Index, parse_chain, parse_chain_table};
+use crate::clitable::{self, Index, parse_chain, parse_chain_json, parse_chain_table};
 use crate::record::{Record, Table};
 use crate::template::Template;
 
@@ -160,14 +160,8 @@ impl Library {
         command: &str,
         text: &str,
     ) -> Result<String, clitable::Error> {
-        match self.chain(platform, command)?.as_slice() {
-            [t] => Ok(t.parse_json(text)?),
-            chain => Ok(parse_chain_table(
-                &chain.iter().map(Arc::as_ref).collect::<Vec<_>>(),
-                text,
-            )?
-            .to_json()),
-        }
+        let chain = self.chain(platform, command)?;
+        parse_chain_json(&chain.iter().map(Arc::as_ref).collect::<Vec<_>>(), text)
     }
 
     /// [`Library::parse`]'s result as a table (for [`Table::to_json`]).
