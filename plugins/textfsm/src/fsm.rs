@@ -12,7 +12,7 @@ use crate::pyre::{self, Slots};
 use serde_json::Value;
 
 use crate::record::{
-    Field, Item, JsonCell, Record, Table, json_keys, key_order, push_json_list, push_json_string,
+    Field, Item, JsonCell, Record, Table, json_keys, push_json_list, push_json_string, record_keys,
     rows_to_json,
 };
 use crate::template::{LineOp, Opt, RecordOp, Target, Template};
@@ -214,24 +214,18 @@ impl Template {
     }
 
     /// [`Template::parse_text`]'s records (`Table::into_records`), made without a table in
-    /// between, each a copy of the template's empty record with the values filled in.
+    /// between; the records share the template's key list.
     pub fn parse_records(&self, text: &str) -> Result<Vec<Record>, Error> {
         let rows = self.rows(text)?;
-        let (proto, cols) = self.record_proto.get_or_init(|| {
-            let keys = key_order(&self.header());
-            let cols = keys.iter().map(|(_, col)| *col).collect();
-            let proto = keys.into_iter().map(|(k, _)| (k, Value::Null)).collect();
-            (proto, cols)
-        });
+        let (keys, cols) = self.record_keys.get_or_init(|| record_keys(&self.header()));
         Ok(rows
             .into_iter()
             .map(|mut row| {
-                let mut record = proto.clone();
-                // The keys went in sorted, so the map yields the values in `cols`' order.
-                for (value, col) in record.values_mut().zip(cols) {
-                    *value = std::mem::replace(&mut row[*col], Cell::Str("")).into_json();
-                }
-                record
+                let values = cols
+                    .iter()
+                    .map(|col| std::mem::replace(&mut row[*col], Cell::Str("")).into_json())
+                    .collect();
+                Record::new(std::sync::Arc::clone(keys), values)
             })
             .collect())
     }

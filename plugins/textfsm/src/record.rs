@@ -4,10 +4,84 @@
 //! are merged column-wise on it; [`Table::into_records`] then turns it into ntc-templates'
 //! `parse_output` shape: one JSON object per row with lower-case keys.
 
+use std::sync::Arc;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 /// One parsed record: lower-case column name to a string or a list.
-pub type Record = Map<String, Value>;
+///
+/// Every record of one parse has the same columns, so the names are kept once and shared
+/// (as the dicts of ntc's `dict(zip(keys, row))` share their key objects): a record costs
+/// its values alone, not a map of copied names. It reads like a JSON object — [`Record::get`],
+/// indexing by name, [`Record::iter`] in key order — and serialises as one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Sorted, without duplicates; shared by the records of one parse.
+    keys: Arc<[String]>,
+    /// One per key, in the same order.
+    values: Vec<Value>,
+}
+
+impl Record {
+    /// A record of `keys` (sorted, without duplicates) and one value each.
+    pub(crate) fn new(keys: Arc<[String]>, values: Vec<Value>) -> Record {
+        debug_assert_eq!(keys.len(), values.len());
+        Record { keys, values }
+    }
+
+    /// The value of column `key` (lower-case), if the template has it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        let i = self.keys.binary_search_by(|k| k.as_str().cmp(key)).ok()?;
+        self.values.get(i)
+    }
+
+    /// Column names and values, in key order (the order of the JSON object).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.keys.iter().map(String::as_str).zip(&self.values)
+    }
+
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when the template declares no values.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The record as a JSON object (copying the names).
+    pub fn into_map(self) -> Map<String, Value> {
+        self.keys.iter().cloned().zip(self.values).collect()
+    }
+}
+
+impl From<Record> for Value {
+    fn from(record: Record) -> Value {
+        Value::Object(record.into_map())
+    }
+}
+
+/// Like indexing a JSON object held in a [`Value`]: a missing column reads as `null`.
+impl std::ops::Index<&str> for Record {
+    type Output = Value;
+
+    fn index(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 
 /// One item of a `List` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,15 +206,15 @@ impl Table {
 
     /// The rows as JSON objects with lower-case keys (ntc-templates' `parse_output`).
     pub fn into_records(self) -> Vec<Record> {
-        let order = self.key_order();
+        let (keys, cols) = record_keys(&self.header);
         self.rows
             .into_iter()
             .map(|mut row| {
-                // Already in key order, so building the map sorts nothing.
-                order
+                let values = cols
                     .iter()
-                    .map(|(key, col)| (key.clone(), take(&mut row[*col]).into_json()))
-                    .collect()
+                    .map(|c| take(&mut row[*c]).into_json())
+                    .collect();
+                Record::new(Arc::clone(&keys), values)
             })
             .collect()
     }
@@ -150,16 +224,11 @@ impl Table {
     pub fn to_json(&self) -> String {
         rows_to_json(&json_keys(&self.header), &self.rows)
     }
-
-    /// Record keys in the order a JSON object holds them (sorted), each with its column; of
-    /// two columns whose names lower-case alike the later one wins, as when the map is built
-    /// pair by pair.
-    fn key_order(&self) -> Vec<(String, usize)> {
-        key_order(&self.header)
-    }
 }
 
-/// See [`Table::key_order`].
+/// Record keys in the order a JSON object holds them (sorted), each with its column; of two
+/// columns whose names lower-case alike the later one wins, as when a map is built pair by
+/// pair.
 pub(crate) fn key_order(header: &[String]) -> Vec<(String, usize)> {
     let mut order: Vec<(String, usize)> = header
         .iter()
@@ -176,6 +245,13 @@ pub(crate) fn key_order(header: &[String]) -> Vec<(String, usize)> {
         }
     });
     order
+}
+
+/// The record keys of a table with this header (shared by its records) and the column of
+/// each.
+pub(crate) fn record_keys(header: &[String]) -> (Arc<[String]>, Vec<usize>) {
+    let (keys, cols): (Vec<String>, Vec<usize>) = key_order(header).into_iter().unzip();
+    (keys.into(), cols)
 }
 
 /// The record keys of a table with this header, in order, as quoted JSON strings, each with
@@ -306,6 +382,35 @@ mod tests {
 
     fn s(v: &str) -> Field {
         Field::Str(v.to_string())
+    }
+
+    #[test]
+    fn records_share_keys_and_read_like_json_objects() {
+        let t = Table {
+            header: vec!["Name".into(), "Id".into()],
+            rows: vec![vec![s("a"), s("1")], vec![s("b"), s("2")]],
+        };
+        let recs = t.into_records();
+        assert!(
+            Arc::ptr_eq(&recs[0].keys, &recs[1].keys),
+            "one key list per parse"
+        );
+        assert_eq!(recs[1].get("name"), Some(&Value::from("b")));
+        assert_eq!(recs[1].get("Name"), None, "keys are lower-case");
+        assert_eq!(recs[0]["missing"], Value::Null);
+        let pairs: Vec<(&str, &Value)> = recs[0].iter().collect();
+        assert_eq!(
+            pairs,
+            [("id", &Value::from("1")), ("name", &Value::from("a"))]
+        );
+        assert_eq!(
+            Value::from(recs[0].clone()),
+            serde_json::json!({"id": "1", "name": "a"})
+        );
+        assert_eq!(
+            serde_json::to_string(&recs).expect("serialises"),
+            r#"[{"id":"1","name":"a"},{"id":"2","name":"b"}]"#
+        );
     }
 
     #[test]

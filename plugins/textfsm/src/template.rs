@@ -395,10 +395,9 @@ pub struct Template {
     pub has_eof_state: bool,
     /// Working memory for parses, reused.
     pub(crate) scratch: ScratchPool,
-    /// An empty record (every key, all values null) and the column of each of its values
-    /// in key order, made once: cloning it and filling in the values is cheaper than
-    /// building each record's map key by key (no sorting, no key comparisons).
-    pub(crate) record_proto: std::sync::OnceLock<(crate::Record, Vec<usize>)>,
+    /// The records' key list (shared by every record of every parse) and the column of each
+    /// key, made once.
+    pub(crate) record_keys: std::sync::OnceLock<(std::sync::Arc<[String]>, Vec<usize>)>,
     /// The same keys quoted for JSON text.
     pub(crate) json_keys: std::sync::OnceLock<Vec<(String, usize)>>,
 }
@@ -540,7 +539,7 @@ impl<'a, I: Iterator<Item = (usize, &'a str)>> Parser<'a, I> {
             start,
             has_eof_state,
             scratch: ScratchPool::default(),
-            record_proto: std::sync::OnceLock::new(),
+            record_keys: std::sync::OnceLock::new(),
             json_keys: std::sync::OnceLock::new(),
         })
     }

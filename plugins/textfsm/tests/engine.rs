@@ -22,7 +22,7 @@ fn run(template: &str, text: &str) -> Value {
         serde_json::to_string(&records).expect("serialises"),
         "direct JSON for {template:?}"
     );
-    Value::Array(records.into_iter().map(Value::Object).collect())
+    Value::Array(records.into_iter().map(Value::from).collect())
 }
 
 fn fixtures() -> &'static Path {
@@ -239,7 +239,7 @@ fn index_completion_and_multi_template_join() {
     for cmd in ["show vlan", "sh vl", "sho vla"] {
         let records = table.parse("acme_os", cmd, text).expect("parses");
         assert_eq!(
-            Value::Array(records.into_iter().map(Value::Object).collect()),
+            Value::Array(records.into_iter().map(Value::from).collect()),
             json!([
                 {"vlan_id": "10", "name": "users", "ports": ["gi1", "gi2"]},
                 {"vlan_id": "20", "name": "voice", "ports": []}
