@@ -36,9 +36,14 @@ start_lab() { # devices latency
   port=$(free_port)
   ((n > 100)) && spread=(--spread-addrs)
   "$BIN" lab --devices "$n" --base-port "$port" --latency-ms "$lat" --login-delay-ms "$LOGIN_DELAY" \
-    --state-dir "$work/lab" "${spread[@]}" >"$work/lab.out" 2>/dev/null &
+    --state-dir "$work/lab" "${spread[@]}" >"$work/lab.out" 2>"$work/lab.err" &
   pids+=($!)
   for _ in $(seq 1 600); do [[ $(grep -c '^ready' "$work/lab.out" || true) -ge $n ]] && break; sleep 0.1; done
+  if (( $(grep -c '^ready' "$work/lab.out" || true) < n )); then
+    echo "e2e.sh: the lab of $n devices from port $port did not come up:" >&2
+    tail -5 "$work/lab.err" >&2
+    exit 1
+  fi
   grep '^ready' "$work/lab.out" | awk '{print $NF}' >"$work/targets"
 }
 
