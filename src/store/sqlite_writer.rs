@@ -25,7 +25,19 @@ use super::{Error, jobs};
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The writer connection's page cache, in KiB (SQLite takes a negative `cache_size` as KiB).
-const WRITER_CACHE_KIB: i64 = -32_768;
+///
+/// Kept small on purpose: reads of the database file go through the memory map below, so
+/// the cache mostly holds pages written since the last checkpoint. Its size costs on every
+/// commit: a B-tree page split parks a page at the lock-page number, and the commit that
+/// follows then walks the cache's whole hash table (one bucket per cached page) to drop it.
+/// At 32 MiB that walk was 7% of the gateway's CPU on a stream of job inserts.
+const WRITER_CACHE_KIB: i64 = -8_192;
+
+/// How much of the database file the writer reads through a memory map instead of its
+/// page cache: the table's and indexes' inner pages, which every insert descends, stay in
+/// the OS page cache at no copy. SQLite caps this at its compile-time maximum (2 GiB);
+/// pages past it are read as usual.
+const WRITER_MMAP_BYTES: i64 = 1 << 31;
 
 /// Opens a direct connection to the database file at `path`, which the pool has already
 /// created, put in WAL mode and migrated: the job writer's, and the checkpointer's (which
@@ -42,8 +54,9 @@ pub(super) fn open(path: &Path) -> Result<Connection, rusqlite::Error> {
         "PRAGMA wal_autocheckpoint={}",
         checkpoint::WRITER_AUTOCHECKPOINT_PAGES
     ))?;
-    // Every job write descends the table and its indexes; with SQLite's default 2 MiB page
-    // cache their inner pages fell out under load and each insert read them back.
+    // Every job write descends the table and its indexes: their pages come from the map
+    // (see WRITER_MMAP_BYTES), so a small page cache no longer reads them back under load.
+    conn.pragma_update(None, "mmap_size", WRITER_MMAP_BYTES)?;
     conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
