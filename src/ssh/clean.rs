@@ -8,28 +8,56 @@
 /// `ESC[K` erases to the end of line, other escape sequences are dropped, NUL is ignored.
 pub fn render(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
+    let mut rest = text;
+    loop {
+        // Most lines hold no control character but their CR LF ending: such a line is
+        // itself, with no terminal to play out character by character.
+        let end = rest.find('\n');
+        let body = rest[..end.unwrap_or(rest.len())].trim_end_matches('\r');
+        if !body.bytes().any(is_control) {
+            lines.push(body.to_string());
+            match end {
+                Some(i) => rest = &rest[i + 1..],
+                None => return lines,
+            }
+            continue;
+        }
+        match render_line(rest, &mut lines) {
+            Some(after) => rest = &rest[after..],
+            None => return lines,
+        }
+    }
+}
+
+/// Bytes that make a terminal do something other than print.
+fn is_control(b: u8) -> bool {
+    matches!(b, b'\r' | 0x08 | 0 | 0x07 | 0x1b)
+}
+
+/// Plays `text` out on a terminal from the start of a line until that line ends, pushes it,
+/// and returns the offset just past its LF (`None` when the text ended first).
+fn render_line(text: &str, lines: &mut Vec<String>) -> Option<usize> {
     let mut line: Vec<char> = Vec::new();
     let mut cursor = 0usize;
     let mut overwritten = false;
-    let mut chars = text.chars().peekable();
-    let finish = |line: &mut Vec<char>, overwritten: bool| {
-        let mut s: String = line.drain(..).collect();
+    let mut chars = text.char_indices().peekable();
+    let finish = |line: Vec<char>, overwritten: bool| {
+        let mut s: String = line.into_iter().collect();
         if overwritten {
             s.truncate(s.trim_end().len());
         }
         s
     };
-    while let Some(c) = chars.next() {
+    while let Some((at, c)) = chars.next() {
         match c {
             '\n' => {
-                lines.push(finish(&mut line, overwritten));
-                cursor = 0;
-                overwritten = false;
+                lines.push(finish(line, overwritten));
+                return Some(at + 1);
             }
             '\r' => {
                 cursor = 0;
                 // A CR right before LF is just a line ending, not an overwrite.
-                if chars.peek().is_some_and(|n| *n != '\n' && *n != '\r') {
+                if chars.peek().is_some_and(|(_, n)| *n != '\n' && *n != '\r') {
                     overwritten = true;
                 }
             }
@@ -66,17 +94,17 @@ pub fn render(text: &str) -> Vec<String> {
             }
         }
     }
-    lines.push(finish(&mut line, overwritten));
-    lines
+    lines.push(finish(line, overwritten));
+    None
 }
 
 /// Consumes one escape sequence after ESC; returns its numeric argument and final byte for
 /// CSI sequences (`ESC [ n X`), `None` for anything else.
-fn escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> (usize, Option<char>) {
-    match chars.next() {
+fn escape(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> (usize, Option<char>) {
+    match chars.next().map(|(_, c)| c) {
         Some('[') => {
             let mut n = 0usize;
-            for c in chars.by_ref() {
+            for (_, c) in chars.by_ref() {
                 if let Some(d) = c.to_digit(10) {
                     n = n.saturating_mul(10).saturating_add(d as usize);
                 } else if c == ';' || c == '?' {
@@ -183,6 +211,22 @@ mod tests {
         assert_eq!(
             command_output(raw, "show version", &prompt, &noise),
             "Cisco IOS XR Software"
+        );
+    }
+
+    #[test]
+    fn plain_lines_and_terminal_lines_mix() {
+        assert_eq!(
+            render("plain\r\r\nx\x08y\r\nmore\rM\nend"),
+            vec!["plain", "y", "More", "end"]
+        );
+        assert_eq!(render(""), vec![""]);
+        assert_eq!(render("a\n"), vec!["a", ""]);
+        // An escape sequence may swallow the LF that would have ended its line.
+        assert_eq!(render("a\x1b[\nb\nc"), vec!["ab", "c"]);
+        assert_eq!(
+            render("tab\there \u{e9}t\u{e9}\r\n"),
+            vec!["tab\there \u{e9}t\u{e9}", ""]
         );
     }
 
