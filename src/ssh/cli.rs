@@ -364,6 +364,11 @@ impl CliSession {
                     message: format!("output of {what:?} exceeded {MAX_OUTPUT_BYTES} bytes"),
                 });
             }
+            // Prompts, pagers and questions never end with a newline: a chunk that does
+            // leaves nothing to look at (most of a long output arrives this way).
+            if buffer.last() == Some(&b'\n') {
+                continue;
+            }
             let tail_start = buffer.len().saturating_sub(TAIL_BYTES);
             let tail_text = String::from_utf8_lossy(&buffer[tail_start..]);
             let tail = clean::last_line(&tail_text);

@@ -1,7 +1,7 @@
 //! How to drive a platform's CLI, as plain strings ([`ProfileSpec`], what a vendor plugin
 //! returns) and compiled once ([`SessionProfile`], what the CLI driver uses).
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::Error;
 
@@ -75,8 +75,9 @@ pub struct SessionProfile {
     pub save: Option<String>,
     /// Questions and their answers.
     pub answers: Vec<(Regex, String)>,
-    /// Device error patterns.
-    pub errors: Vec<Regex>,
+    /// Device error patterns, one set: every output line is tested against all of them in
+    /// one pass instead of once per pattern.
+    pub errors: RegexSet,
     /// Noise lines.
     pub noise: Vec<Regex>,
 }
@@ -126,11 +127,16 @@ impl SessionProfile {
                 .iter()
                 .map(|(q, a)| re("prompt-answer", q).map(|r| (r, a.clone())))
                 .collect::<Result<_, _>>()?,
-            errors: spec
-                .error_patterns
-                .iter()
-                .map(|p| re("error-pattern", p))
-                .collect::<Result<_, _>>()?,
+            errors: {
+                // Each compiled alone first, so a bad one is named in the error.
+                for p in &spec.error_patterns {
+                    re("error-pattern", p)?;
+                }
+                RegexSet::new(&spec.error_patterns).map_err(|e| Error::Profile {
+                    platform: platform.to_string(),
+                    message: format!("error-patterns: {e}"),
+                })?
+            },
             noise: spec
                 .noise_patterns
                 .iter()
@@ -141,12 +147,13 @@ impl SessionProfile {
 
     /// The first device-error line in `output`, if any: the device's own message.
     pub fn device_error(&self, output: &str) -> Option<String> {
-        output.lines().find_map(|line| {
-            self.errors
-                .iter()
-                .any(|re| re.is_match(line))
-                .then(|| line.trim().to_string())
-        })
+        if self.errors.is_empty() {
+            return None;
+        }
+        output
+            .lines()
+            .find(|line| self.errors.is_match(line))
+            .map(|line| line.trim().to_string())
     }
 }
 
