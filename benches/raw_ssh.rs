@@ -137,8 +137,9 @@ async fn main() {
     let began = Instant::now();
     let stop = began + Duration::from_secs_f64(seconds);
     let mut tasks = Vec::new();
+    let sessions = targets.len();
     let mut shells = shells.into_iter();
-    for target in targets.iter().cloned() {
+    for target in targets {
         let warm = if mode == "warm" {
             Some(shells.next().flatten())
         } else {
@@ -191,7 +192,7 @@ async fn main() {
     println!(
         "raw {mode} devices={} sessions={}: {:.0} cmds/s p50={:.2} ms p99={:.2} ms (n={})",
         devices,
-        targets.len(),
+        sessions,
         all.len() as f64 / elapsed,
         pct(0.50),
         pct(0.99),
