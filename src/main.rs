@@ -3,6 +3,10 @@
 
 #![forbid(unsafe_code)]
 
+/// mimalloc: see `netpulse_allocator` for why, and for its one setting.
+#[global_allocator]
+static GLOBAL: netpulse_allocator::MiMalloc = netpulse_allocator::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -94,6 +98,7 @@ enum PluginCommand {
 }
 
 fn main() -> ExitCode {
+    netpulse_allocator::return_freed_memory_at_once();
     let cli = Cli::parse();
     match cli.command {
         Command::CheckConfig { path } => check_config(&path),
