@@ -32,19 +32,32 @@ RAW=$(ls -t target/release/deps/raw_ssh-* | grep -v '\.d$' | head -1)
 trap 'echo "e2e.sh: command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 start_lab() { # devices latency
-  local n=$1 lat=$2 port spread=()
-  port=$(free_port)
+  local n=$1 lat=$2 port spread=() pid attempt
   ((n > 100)) && spread=(--spread-addrs)
-  "$BIN" lab --devices "$n" --base-port "$port" --latency-ms "$lat" --login-delay-ms "$LOGIN_DELAY" \
-    --state-dir "$work/lab" "${spread[@]}" >"$work/lab.out" 2>"$work/lab.err" &
-  pids+=($!)
-  for _ in $(seq 1 600); do [[ $(grep -c '^ready' "$work/lab.out" || true) -ge $n ]] && break; sleep 0.1; done
-  if (( $(grep -c '^ready' "$work/lab.out" || true) < n )); then
-    echo "e2e.sh: the lab of $n devices from port $port did not come up:" >&2
-    tail -5 "$work/lab.err" >&2
-    exit 1
-  fi
-  grep '^ready' "$work/lab.out" | awk '{print $NF}' >"$work/targets"
+  # The lab takes N consecutive ports from a free one; another process (an outgoing
+  # connection's ephemeral port) may hold one of them, so a failed bind tries elsewhere.
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    "$BIN" lab --devices "$n" --base-port "$port" --latency-ms "$lat" --login-delay-ms "$LOGIN_DELAY" \
+      --state-dir "$work/lab" "${spread[@]}" >"$work/lab.out" 2>"$work/lab.err" &
+    pid=$!
+    for _ in $(seq 1 600); do
+      [[ $(grep -c '^ready' "$work/lab.out" || true) -ge $n ]] && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if (( $(grep -c '^ready' "$work/lab.out" || true) >= n )); then
+      pids+=("$pid")
+      grep '^ready' "$work/lab.out" | awk '{print $NF}' >"$work/targets"
+      return 0
+    fi
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    grep -q 'Address already in use' "$work/lab.err" || break
+  done
+  echo "e2e.sh: the lab of $n devices from port $port did not come up:" >&2
+  tail -5 "$work/lab.err" >&2
+  exit 1
 }
 
 start_gateway() { # max_idle_time
