@@ -23,7 +23,7 @@ mod conformance;
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -94,6 +94,14 @@ struct ByManifest {
 }
 
 impl ByManifest {
+    fn new(corpus: &Path) -> ByManifest {
+        ByManifest {
+            dir: corpus.to_path_buf(),
+            cache: HashMap::new(),
+            chains: HashMap::new(),
+        }
+    }
+
     /// The records as JSON text, as the plugin writes them.
     fn parse_json(&mut self, case: &Case, raw: &str) -> Result<String, String> {
         let chain = self.chain(case)?;
@@ -198,11 +206,7 @@ fn main() -> ExitCode {
             Ok(records_value(records, checking.get()))
         })
     } else if args.json {
-        let mut by = ByManifest {
-            dir: args.corpus.clone(),
-            cache: HashMap::new(),
-            chains: HashMap::new(),
-        };
+        let mut by = ByManifest::new(&args.corpus);
         let checking = Rc::clone(&checking);
         Box::new(move |case: &Case, raw: &str| {
             let json = by.parse_json(case, raw)?;
@@ -214,11 +218,7 @@ fn main() -> ExitCode {
             }
         })
     } else {
-        let mut by = ByManifest {
-            dir: args.corpus.clone(),
-            cache: HashMap::new(),
-            chains: HashMap::new(),
-        };
+        let mut by = ByManifest::new(&args.corpus);
         let checking = Rc::clone(&checking);
         Box::new(move |case: &Case, raw: &str| {
             Ok(records_value(by.parse(case, raw)?, checking.get()))
