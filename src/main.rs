@@ -3,10 +3,6 @@
 
 #![forbid(unsafe_code)]
 
-/// mimalloc: see `netpulse_allocator` for why, and for its one setting.
-#[global_allocator]
-static GLOBAL: netpulse_allocator::MiMalloc = netpulse_allocator::MiMalloc;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,6 +10,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use netpulse::config;
+
+/// mimalloc: see `netpulse_allocator` for why, and how it is tuned.
+#[global_allocator]
+static GLOBAL: netpulse_allocator::MiMalloc = netpulse_allocator::MiMalloc;
 
 #[derive(Parser)]
 #[command(
