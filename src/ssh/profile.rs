@@ -1,7 +1,7 @@
 //! How to drive a platform's CLI, as plain strings ([`ProfileSpec`], what a vendor plugin
 //! returns) and compiled once ([`SessionProfile`], what the CLI driver uses).
 
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::Error;
 
@@ -41,6 +41,14 @@ pub struct ProfileSpec {
     /// Regexes of noise lines before the output.
     pub noise_patterns: Vec<String>,
 }
+
+/// Room for each profile regex's lazy DFA. Prompt patterns repeat a Unicode class (`\w{1,63}`
+/// in the IOS prompt), which makes an NFA too large for the `regex` crate's default 2 MiB:
+/// without room for a DFA every match falls back to backtracking, 1.4 µs for a prompt
+/// check instead of 15 ns, on every chunk of output that could end in a prompt. The DFA
+/// memory is only taken as a pattern is used (about 2.3 MiB more per in-use copy for that
+/// prompt).
+const PROFILE_DFA_BYTES: usize = 8 << 20;
 
 /// A compiled profile. Regexes compile once per platform (design §7), not per command.
 #[derive(Debug, Clone)]
@@ -86,10 +94,13 @@ impl SessionProfile {
     /// Compiles a spec; the error names the pattern that failed.
     pub fn compile(platform: &str, spec: &ProfileSpec) -> Result<Self, Error> {
         let re = |name: &str, pattern: &str| {
-            Regex::new(pattern).map_err(|e| Error::Profile {
-                platform: platform.to_string(),
-                message: format!("{name} {pattern:?}: {e}"),
-            })
+            RegexBuilder::new(pattern)
+                .dfa_size_limit(PROFILE_DFA_BYTES)
+                .build()
+                .map_err(|e| Error::Profile {
+                    platform: platform.to_string(),
+                    message: format!("{name} {pattern:?}: {e}"),
+                })
         };
         let optional = |name: &str, pattern: &str| {
             if pattern.is_empty() {
@@ -132,10 +143,13 @@ impl SessionProfile {
                 for p in &spec.error_patterns {
                     re("error-pattern", p)?;
                 }
-                RegexSet::new(&spec.error_patterns).map_err(|e| Error::Profile {
-                    platform: platform.to_string(),
-                    message: format!("error-patterns: {e}"),
-                })?
+                RegexSetBuilder::new(&spec.error_patterns)
+                    .dfa_size_limit(PROFILE_DFA_BYTES)
+                    .build()
+                    .map_err(|e| Error::Profile {
+                        platform: platform.to_string(),
+                        message: format!("error-patterns: {e}"),
+                    })?
             },
             noise: spec
                 .noise_patterns
