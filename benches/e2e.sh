@@ -34,10 +34,11 @@ trap 'echo "e2e.sh: command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 start_lab() { # devices latency
   local n=$1 lat=$2 port spread=() pid attempt
   ((n > 100)) && spread=(--spread-addrs)
-  # The lab takes N consecutive ports from a free one; another process (an outgoing
-  # connection's ephemeral port) may hold one of them, so a failed bind tries elsewhere.
+  # The lab takes N consecutive ports. They start below Linux's ephemeral range (32768 up),
+  # where outgoing connections (thousands in TIME_WAIT after a big run) take their ports;
+  # a port still in use there makes the bind fail, and another range is tried.
   for attempt in 1 2 3 4 5; do
-    port=$(free_port)
+    port=$(( 20000 + RANDOM % 11000 ))
     "$BIN" lab --devices "$n" --base-port "$port" --latency-ms "$lat" --login-delay-ms "$LOGIN_DELAY" \
       --state-dir "$work/lab" "${spread[@]}" >"$work/lab.out" 2>"$work/lab.err" &
     pid=$!
