@@ -138,19 +138,19 @@ impl SessionProfile {
                 .iter()
                 .map(|(q, a)| re("prompt-answer", q).map(|r| (r, a.clone())))
                 .collect::<Result<_, _>>()?,
-            errors: {
-                // Each compiled alone first, so a bad one is named in the error.
-                for p in &spec.error_patterns {
-                    re("error-pattern", p)?;
-                }
-                RegexSetBuilder::new(&spec.error_patterns)
-                    .dfa_size_limit(PROFILE_DFA_BYTES)
-                    .build()
-                    .map_err(|e| Error::Profile {
-                        platform: platform.to_string(),
-                        message: format!("error-patterns: {e}"),
-                    })?
-            },
+            errors: RegexSetBuilder::new(&spec.error_patterns)
+                .dfa_size_limit(PROFILE_DFA_BYTES)
+                .build()
+                .map_err(|set_error| {
+                    // The set's error does not say which pattern: compile them alone to name it.
+                    spec.error_patterns
+                        .iter()
+                        .find_map(|p| re("error-pattern", p).err())
+                        .unwrap_or_else(|| Error::Profile {
+                            platform: platform.to_string(),
+                            message: format!("error-patterns: {set_error}"),
+                        })
+                })?,
             noise: spec
                 .noise_patterns
                 .iter()
@@ -264,5 +264,16 @@ mod tests {
             Some("% Invalid input detected at '^' marker.")
         );
         assert_eq!(p.device_error("Cisco IOS Software"), None);
+    }
+
+    #[test]
+    fn a_bad_error_pattern_is_named() {
+        let mut spec = builtin("cisco_ios").expect("builtin");
+        spec.error_patterns.push("% Bad (".into());
+        let err = SessionProfile::compile("cisco_ios", &spec).expect_err("bad pattern");
+        assert!(
+            err.to_string().contains(r#"error-pattern "% Bad (""#),
+            "{err}"
+        );
     }
 }
