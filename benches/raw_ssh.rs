@@ -4,8 +4,8 @@
 //! `raw <mode> devices=N sessions=S: R cmds/s p50=X ms p99=Y ms (n=K)`.
 //!
 //! Usage: `raw_ssh --targets FILE --mode warm|connect --seconds S [--sessions-per-device K]`
-//! In warm mode every session logs in before the clock starts: the window holds commands only.
 //! where FILE has one `host:port` per line (the lab's ready lines work: the last field is used).
+//! In warm mode every session logs in before the clock starts: the window holds commands only.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -84,10 +84,6 @@ async fn open(addr: &str) -> Option<Shell> {
     })
 }
 
-async fn open_owned(addr: String) -> Option<Shell> {
-    open(&addr).await
-}
-
 async fn command(shell: &mut Shell) -> Option<()> {
     shell
         .channel
@@ -128,7 +124,10 @@ async fn main() {
     if mode == "warm" {
         let opening: Vec<_> = targets
             .iter()
-            .map(|t| tokio::spawn(open_owned(t.clone())))
+            .map(|t| {
+                let t = t.clone();
+                tokio::spawn(async move { open(&t).await })
+            })
             .collect();
         for o in opening {
             shells.push(o.await.unwrap());
