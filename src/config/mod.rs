@@ -4,6 +4,7 @@
 //! Stages, as in Vector: load (YAML text → value tree with lines) → validate (keys, then rules)
 //! → typed [`Config`].
 
+mod follow;
 pub mod platform;
 pub mod schema;
 pub mod validate;
@@ -321,7 +322,7 @@ mod tests {
             "monitoring.thresholds.api_response_time: 0 must be greater than 0",
         );
         assert_one(
-            "worker: { queue_size: 10 }\n",
+            "worker: { queue_size: 10 }\nmonitoring: { thresholds: { worker_queue_size: 800 } }\n",
             "monitoring.thresholds.worker_queue_size: 800 is above worker.queue_size 10",
         );
     }

@@ -42,7 +42,7 @@ pub fn validate(doc: &Document) -> Result<Config, Vec<Problem>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    let config: Config = match serde_json::from_value(doc.value.clone()) {
+    let mut config: Config = match serde_json::from_value(doc.value.clone()) {
         Ok(config) => config,
         Err(e) => {
             return Err(vec![Problem {
@@ -52,6 +52,7 @@ pub fn validate(doc: &Document) -> Result<Config, Vec<Problem>> {
             }]);
         }
     };
+    super::follow::follow(doc, &mut config);
     let mut rules = Rules {
         doc,
         problems: Vec::new(),
