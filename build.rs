@@ -34,7 +34,12 @@ const TEST_PLUGINS: &[&str] = &[
     "bad-strategy",
 ];
 
+/// The guests' target. rust-toolchain.toml names it, but rustup adds a named target only when
+/// it installs the toolchain: a machine that already had 1.95.0 builds without it.
+const GUEST_TARGET: &str = "wasm32-wasip2";
+
 fn main() {
+    ensure_guest_target();
     let manifest = PathBuf::from(env("CARGO_MANIFEST_DIR"));
     println!("cargo:rerun-if-changed=plugins");
     println!("cargo:rerun-if-changed=wit");
@@ -71,7 +76,7 @@ fn main() {
             "build",
             "--release",
             "--target",
-            "wasm32-wasip2",
+            GUEST_TARGET,
             "--target-dir",
         ])
         .arg(&plugin_target);
@@ -131,6 +136,44 @@ fn main() {
         "cargo:rustc-env=NETPULSE_TEST_PLUGINS={}",
         path_str(&out_dir)
     );
+}
+
+/// Installs the guest target into the building toolchain when it is missing, so a fresh
+/// machine's first `cargo run` works; without rustup, says which command is needed.
+fn ensure_guest_target() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if let Some(sysroot) = &sysroot
+        && Path::new(sysroot)
+            .join("lib/rustlib")
+            .join(GUEST_TARGET)
+            .exists()
+    {
+        return;
+    }
+    println!(
+        "cargo:warning=the {GUEST_TARGET} target is missing: running `rustup target add {GUEST_TARGET}` to build the bundled plugins"
+    );
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", GUEST_TARGET]);
+    // Under a rust-toolchain.toml, rustup tells the build which toolchain it is.
+    if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
+        add.args(["--toolchain", &toolchain]);
+    }
+    match add.status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => panic!(
+            "`rustup target add {GUEST_TARGET}` failed ({status}); the bundled plugins need that target: run it by hand and build again"
+        ),
+        Err(e) => panic!(
+            "the {GUEST_TARGET} target is not installed and rustup could not be run ({e}): install the {GUEST_TARGET} target for this Rust toolchain (with rustup: `rustup target add {GUEST_TARGET}`)"
+        ),
+    }
 }
 
 fn env(key: &str) -> String {
