@@ -156,6 +156,9 @@ pub async fn demo(devices: usize, port: u16) -> anyhow::Result<()> {
         );
     }
     println!("\nList jobs:\n  curl -s 'http://{listen}/jobs?limit=5' -H 'X-API-KEY: {key}'\n");
+    println!(
+        "Stop the demo with Ctrl-C (or SIGTERM): running jobs get a short grace period to finish, then the gateway and the lab exit.\n"
+    );
     let result = run_until_signal(listener, gw).await;
     lab.shutdown().await;
     result
