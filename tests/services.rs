@@ -182,3 +182,53 @@ async fn bulk_batches_on_postgresql() {
     common::bulk::rolling_batch_runs_every_wave(&h).await;
     common::bulk::failing_wave_aborts_the_rest(&h).await;
 }
+
+/// Every `/metrics` family, with samples in each, passes Prometheus' own linter
+/// (`promtool check metrics`: `_total` counters, base units, HELP and TYPE lines).
+#[tokio::test]
+async fn promtool_accepts_the_exposition() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let promtool = required("NETPULSE_TEST_PROMTOOL");
+    let metrics = netpulse::metrics::Metrics::new();
+    metrics.http_request("/device/exec", 201, 0.012);
+    metrics.pool_sessions(3, 1, 2, 0);
+    metrics.pool_utilization(0.06);
+    metrics.pool_resize("grow");
+    metrics.connect_latency(0.4);
+    metrics.cache_lookup("l1");
+    metrics.cache_lookup("miss");
+    metrics.queue_depth(2);
+    metrics.queue_rejected();
+    metrics.busy_workers(1);
+    metrics.job_outcome("finished");
+    metrics.plugin_call("cisco-ios", 0.0001);
+    metrics.plugin_trap("cisco-ios");
+    metrics.db_query(0.002);
+    metrics.config_reload("ok");
+    let text = metrics.render();
+    let mut child = Command::new(&promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {promtool}: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "promtool check metrics: {said}\n{text}"
+    );
+}
