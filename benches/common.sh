@@ -1,12 +1,14 @@
 # Shared by the bench scripts (sourced, not run): a scratch directory cleaned up with every
 # process the script started, free loopback ports, and starting `netpulse serve` on a config.
 #
-# After `bench_setup NAME`: BIN (the release binary), work (scratch dir), pids (processes
+# After `bench_setup NAME`: TARGET_DIR (cargo's), BIN (the release binary), work (scratch dir), pids (processes
 # to stop at exit), KEY (the API key the configs use).
 
 bench_setup() { # name
   ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-  BIN=target/release/netpulse
+  # Where cargo put the build: CARGO_TARGET_DIR when set, as cargo itself reads it.
+  TARGET_DIR=${CARGO_TARGET_DIR:-target}
+  BIN=$TARGET_DIR/release/netpulse
   KEY=bench-key-0123456789abcdef
   work=$(mktemp -d "/tmp/netpulse-$1.XXXXXX")
   pids=()

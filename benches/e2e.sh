@@ -28,7 +28,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 source benches/common.sh
 cargo build --release --quiet --bin netpulse --bench raw_ssh
 bench_setup e2e
-RAW=$(ls -t target/release/deps/raw_ssh-* | grep -v '\.d$' | head -1)
+RAW=$(ls -t "$TARGET_DIR"/release/deps/raw_ssh-* | grep -v '\.d$' | head -1)
 trap 'echo "e2e.sh: command failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 start_lab() { # devices latency

@@ -9,7 +9,7 @@ N=${1:-100}
 source benches/common.sh
 cargo build --release --quiet --bin netpulse --bench raw_ssh
 bench_setup seq
-RAW=$(ls -t target/release/deps/raw_ssh-* | grep -v '\.d$' | head -1)
+RAW=$(ls -t "$TARGET_DIR"/release/deps/raw_ssh-* | grep -v '\.d$' | head -1)
 LAB=$(free_port)
 "$BIN" lab --devices 1 --base-port "$LAB" --state-dir "$work/lab" >"$work/lab.out" 2>/dev/null &
 pids+=($!)

@@ -21,7 +21,7 @@ corpus="${1:-/work/shared/corpus}"
 iterations="${2:-20}"
 rounds="${3:-3}"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-target="${CARGO_TARGET_DIR:-/work/dev/textfsm-target}"
+target="${CARGO_TARGET_DIR:-$repo/target}"
 python="${PYTHON:-python3}"
 
 [ -f "$corpus/manifest.json" ] || { echo "no manifest.json in $corpus" >&2; exit 2; }
