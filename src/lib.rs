@@ -13,6 +13,8 @@
 //! - [`store`]: the sqlx pool (SQLite or PostgreSQL), migrations, job rows.
 //! - [`gateway`]: start-up wiring shared by `serve`, `demo` and the tests.
 //! - [`cli`]: what `serve` and `demo` do: logging, binding, graceful shutdown.
+//! - [`client`]: the command-line client (`netpulse exec | bulk | jobs | batch`) over the HTTP
+//!   API; it imports nothing of the gateway's internals.
 //! - [`metrics`]: Prometheus families, `/metrics`, alert rules, request timing middleware.
 //! - [`lab`]: the device lab, a russh server emulating vendor CLIs (test equipment).
 
@@ -21,6 +23,7 @@
 pub mod api;
 pub mod cache;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod gateway;
 pub mod jobs;

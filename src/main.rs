@@ -53,6 +53,14 @@ enum Command {
         /// The file to check.
         path: PathBuf,
     },
+    /// Client: run commands on one device through a running gateway and print the output.
+    Exec(netpulse::client::ExecArgs),
+    /// Client: one command set on every device of a CSV file, with progress per wave.
+    Bulk(netpulse::client::BulkArgs),
+    /// Client: list recent jobs, or show one.
+    Jobs(netpulse::client::JobsArgs),
+    /// Client: show a batch's waves.
+    Batch(netpulse::client::BatchArgs),
 }
 
 #[derive(Subcommand)]
@@ -110,6 +118,10 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Exec(args) => client(netpulse::client::exec::run(args)),
+        Command::Bulk(args) => client(netpulse::client::bulk::run(args)),
+        Command::Jobs(args) => client(netpulse::client::jobs::run_jobs(args)),
+        Command::Batch(args) => client(netpulse::client::jobs::run_batch(args)),
         other => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -128,6 +140,27 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// Runs a client command on a small runtime of its own: it waits on one gateway, not devices.
+fn client(command: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -192,6 +225,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .await
                 .context("run the device lab")
         }
-        Command::CheckConfig { .. } | Command::Plugin(_) => Ok(()),
+        Command::CheckConfig { .. }
+        | Command::Plugin(_)
+        | Command::Exec(_)
+        | Command::Bulk(_)
+        | Command::Jobs(_)
+        | Command::Batch(_) => Ok(()),
     }
 }
