@@ -5,7 +5,8 @@
 #   pooled    — the gateway with its session pool,
 #   connect   — the gateway keeping no session (max_idle_time 0: a new login per command),
 # each beside raw russh doing the same device work in the same run (the ceiling), and the
-# ratios. Absolute numbers are context; ratios are the result.
+# ratios, plus the gateway's CPU per warm command (its /proc ticks over the pooled run).
+# Absolute numbers are context; ratios are the result.
 #
 # Usage: benches/e2e.sh [--devices "1 10 100 1000"] [--latency "0 10"] [--login-delay-ms 1000]
 #                       [--seconds 5] [--connections 1000]
@@ -85,6 +86,10 @@ wrk_run() { # connections seconds -> "rps p50 p99"
   awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}' "$work/wrk.out"
 }
 
+# CPU the process has used, in clock ticks (utime + stime of /proc/PID/stat).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
+
 printf '%-6s %-4s %-9s %12s %10s %10s | %12s %10s %10s | %7s\n' N lat mode "gw cmds/s" "gw p50" "gw p99" "raw cmds/s" "raw p50" "raw p99" "gw/raw"
 for lat in $LATENCIES; do
   for n in $DEVICES; do
@@ -95,7 +100,9 @@ for lat in $LATENCIES; do
     start_gateway 300
     # Warm every device's session first (each login takes the login delay), then measure.
     wrk_run "$conns" "$(( 2 + (n / conns + 1) * (LOGIN_DELAY / 1000 + 1) ))" >/dev/null
+    gpid=${pids[-1]}; t0=$(cpu_ticks "$gpid")
     read -r grps gp50 gp99 < <(wrk_run "$conns" "$SECONDS_PER")
+    t1=$(cpu_ticks "$gpid"); gcmds=$(awk '/requests in/ {print $1}' "$work/wrk.out")
     # cache hits: the same requests with the cache on (first pass fills it).
     write_lua ',\"cache\":{\"enabled\":true}'
     wrk_run "$conns" 1 >/dev/null
@@ -105,6 +112,7 @@ for lat in $LATENCIES; do
     rrps=$(sed -E 's/.*: ([0-9.]+) cmds.*/\1/' <<<"$raw"); rp50=$(sed -E 's/.*p50=([0-9.]+) ms.*/\1/' <<<"$raw"); rp99=$(sed -E 's/.*p99=([0-9.]+) ms.*/\1/' <<<"$raw")
     printf '%-6s %-4s %-9s %12s %10s %10s | %12s %9sms %8sms | %7s\n' "$n" "$lat" pooled "$grps" "$gp50" "$gp99" "$rrps" "$rp50" "$rp99" \
       "$(python3 -c "print(f'{float(\"${grps:-0}\")/max(float(\"${rrps:-0}\"),1e-9):.2f}')")"
+    echo "       gateway CPU per warm command: $(python3 -c "print(f'{($t1-$t0)/$CLK_TCK*1e6/max(int(\"${gcmds:-0}\"),1):.0f} us ({$t1-$t0} ticks over ${gcmds:-0} commands)')")"
     # The HTTP ceiling: a bare axum handler (GET /health: no auth, no body, no job) on the same
     # server, middleware and cores.
     wrk -t "$(( conns < 2 ? 1 : 2 ))" -c "$conns" -d "${SECONDS_PER}s" --latency "$GW/health" >"$work/wrk.out" 2>&1 || true
