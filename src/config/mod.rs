@@ -6,6 +6,7 @@
 
 pub mod platform;
 pub mod schema;
+pub mod targets;
 pub mod validate;
 pub mod watch;
 pub mod yaml;
