@@ -6,6 +6,8 @@
 //! (`PROPTEST_CASES=20000 cargo test --test randomized_input`).
 #![allow(missing_docs, clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -96,7 +98,7 @@ fn mutated() -> impl Strategy<Value = Value> {
     prop::collection::vec((any::<bool>(), prop::sample::select(KEYS), value()), 0..4).prop_map(
         |changes| {
             let mut body = json!({
-                "connection_args": {"device_type": "cisco_ios", "host": "127.0.0.1", "port": 22,
+                "connection_args": {"device_type": "cisco_ios", "host": "127.0.0.1", "port": 1,
                                     "username": "admin", "password": "admin"},
                 "command": ["show version"],
             });
@@ -194,6 +196,57 @@ proptest! {
     fn yaml_shaped_text_is_a_config_or_an_error(text in yaml_text()) {
         let _ = netpulse::config::from_str(&text, Path::new("fuzz.yaml"));
     }
+}
+
+/// The same bodies through the router (exec, test and bulk, with and without `?wait`): the
+/// answer is always 201/200 or a 4xx. Accepted jobs go to a closed loopback port and fail
+/// at once; the allow-list keeps every other address out.
+#[test]
+fn the_router_answers_random_bodies_with_success_or_4xx() {
+    use axum::http::StatusCode;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let h = runtime.block_on(common::harness_with(&["cisco_ios"], |c| {
+        c.security.allowed_targets = vec!["127.0.0.1/32".into()];
+        c.connection_pool.connection_timeout = 1;
+    }));
+    let router = h.router();
+    let routes = prop::sample::select(
+        &[
+            "/device/exec",
+            "/device/exec?wait=0.05",
+            "/device/exec?wait=junk",
+            "/device/test",
+            "/device/bulk",
+        ][..],
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        // Each case is an HTTP exchange (and maybe a job): a quarter of the default.
+        cases: ProptestConfig::default().cases.div_ceil(4),
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&(routes, body()), |(route, body)| {
+            let body = match (route, body) {
+                ("/device/bulk", Value::Object(mut map)) => {
+                    let args = map.remove("connection_args").unwrap_or(json!({}));
+                    map.insert("devices".into(), json!([args]));
+                    Value::Object(map)
+                }
+                (_, body) => body,
+            };
+            let (status, answer) =
+                runtime.block_on(common::call(&router, "POST", route, Some(body.clone())));
+            prop_assert!(
+                status == StatusCode::CREATED
+                    || status == StatusCode::OK
+                    || status.is_client_error(),
+                "{route} {body} -> {status} {answer}"
+            );
+            Ok(())
+        })
+        .unwrap();
+    drop(router);
+    runtime.block_on(async move { drop(h) });
 }
 
 /// Config-shaped YAML: real section and key names, hostile values and indentation.
