@@ -541,3 +541,26 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
     assert_eq!(next["worker"], stored["worker"], "the same worker ran it");
     assert_eq!(jobs.busy_workers(), 0);
 }
+
+#[test]
+fn the_config_refuses_bad_allow_list_rules_and_multi_token_inventory_hosts() {
+    let text = "security:\n  allowed_targets: [\"10.0.0.0/33\", \"*.lab\", \"a b\"]\ninventory:\n  - name: core-1\n    host: \"10.0.0.1 evil\"\n    device_type: cisco_ios\n";
+    let err = netpulse::config::from_str(text, Path::new("hostile.yaml")).unwrap_err();
+    let netpulse::config::Error::Invalid { problems, .. } = err else {
+        panic!("not a validation error: {err}");
+    };
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "security.allowed_targets[0]",
+            "security.allowed_targets[2]",
+            "inventory[0].host"
+        ],
+        "{problems:?}"
+    );
+    assert_eq!(problems[0].line, Some(2), "{problems:?}");
+    let ok = "security:\n  allowed_targets: [\"10.0.0.0/8\", \"192.0.2.7\", \"2001:db8::/32\", \"*.lab.example\"]\n";
+    let config = netpulse::config::from_str(ok, Path::new("ok.yaml")).unwrap();
+    assert_eq!(config.security.allowed_targets.len(), 4);
+}
