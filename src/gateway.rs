@@ -121,6 +121,11 @@ async fn apply_reloads(live: Live, state: AppState, pool: Pool, host: Arc<Host>,
         state
             .jobs()
             .deps()
+            .targets
+            .set(&config.security.allowed_targets);
+        state
+            .jobs()
+            .deps()
             .cache
             .apply(&CacheSettings::from_config(&config.cache));
         state
@@ -241,6 +246,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         cache: cache.clone(),
         sealer,
         rebuild,
+        targets: jobs::targets::AllowedTargets::new(&config.security.allowed_targets),
     };
     let jobs = Jobs::start(
         deps,

@@ -2,8 +2,15 @@
 //! `devices: [{host, port?, device_type?, username?, password?, command?, config?, ...}]` with
 //! per-device overrides, and an optional `strategy: {name, params}` — validated whole into a
 //! [`BulkSubmission`]. One invalid device rejects the bulk (422 naming every device at fault),
-//! so a batch never silently runs on part of the inventory.
+//! so a batch never silently runs on part of the inventory; for the same reason one device
+//! outside `security.allowed_targets` refuses the whole bulk (403 naming each such device).
+//!
+//! What a bulk may describe is bounded by what was sent: every device's request is the shared
+//! one merged with its entry, so devices × shared size is counted as it is built, and past
+//! [`MAX_BULK_BYTES`] or [`MAX_BULK_COMMANDS`] the bulk is refused before it is held whole.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -12,7 +19,20 @@ use super::ApiError;
 use super::request::ExecutionRequest;
 use crate::config::Config;
 use crate::jobs::batch::{BulkDevice, BulkSubmission, MAX_DEVICES, StrategyChoice};
+use crate::jobs::targets::AllowedTargets;
 use crate::jobs::webhook::Webhook;
+
+/// Most bytes of per-device requests one bulk may describe (each device's request is the
+/// shared one merged with its entry, held at submit and sealed into its job row): 32 MiB,
+/// about 3 KiB for each of `MAX_DEVICES` devices, so a 1 MiB body cannot cost gigabytes.
+pub const MAX_BULK_BYTES: usize = 32 * 1024 * 1024;
+
+/// Most commands (or config lines) over all devices of one bulk: 100,000, ten for each of
+/// `MAX_DEVICES` devices; every one is a device round trip and a retval to store.
+pub const MAX_BULK_COMMANDS: usize = 100_000;
+
+/// Distinct targets resolved at once for the allow-list check of one bulk.
+const RESOLVE_CONCURRENCY: usize = 32;
 
 /// Device-entry keys that are not connection arguments.
 const DEVICE_KEYS: &[&str] = &["command", "config", "name", "device", "site", "tags"];
@@ -76,11 +96,32 @@ pub fn parse(
         .get("result_ttl")
         .and_then(Value::as_u64)
         .map(Duration::from_secs);
+    // The shared request's size counts once per device: that is what every device's merged
+    // request (and sealed row) holds.
+    let shared_bytes = json_len(&shared);
+    let shared = Arc::new(shared);
+    let (mut bytes, mut commands) = (0usize, 0usize);
     let mut accepted = Vec::with_capacity(devices.len());
     let mut problems = Vec::new();
     for (i, device) in devices.into_iter().enumerate() {
+        bytes = bytes
+            .saturating_add(shared_bytes)
+            .saturating_add(json_len(&device));
+        if bytes > MAX_BULK_BYTES {
+            return Err(invalid(format!(
+                "devices: by device {i} the bulk describes more than {MAX_BULK_BYTES} bytes of per-device requests (the shared request, {shared_bytes} bytes, counts once per device; limit MAX_BULK_BYTES); split the bulk or shorten the shared request"
+            )));
+        }
         match one_device(i, device, &shared, &shared_args, config, known_parsers) {
-            Ok(device) => accepted.push(device),
+            Ok(device) => {
+                commands = commands.saturating_add(device.spec.work.lines().len());
+                if commands > MAX_BULK_COMMANDS {
+                    return Err(invalid(format!(
+                        "devices: by device {i} the bulk holds more than {MAX_BULK_COMMANDS} commands over all devices (limit MAX_BULK_COMMANDS); split the bulk"
+                    )));
+                }
+                accepted.push(device);
+            }
             Err(problem) => {
                 problems.push(problem);
                 if problems.len() >= MAX_LISTED {
@@ -151,7 +192,7 @@ fn strategy_choice(
 fn one_device(
     i: usize,
     device: Value,
-    shared: &Map<String, Value>,
+    shared: &Arc<Map<String, Value>>,
     shared_args: &Map<String, Value>,
     config: &Config,
     known_parsers: &[String],
@@ -168,7 +209,7 @@ fn one_device(
             || format!("devices[{i}]"),
             |h| format!("devices[{i}] ({h})"),
         );
-    let mut merged = shared.clone();
+    let mut merged = Map::clone(shared);
     let mut args = shared_args.clone();
     let mut site = None;
     let mut tags = Vec::new();
@@ -207,9 +248,11 @@ fn one_device(
         .get("device")
         .and_then(Value::as_str)
         .map(String::from);
-    let source = Value::Object(merged);
+    let merged = Value::Object(merged);
+    // One copy as text (sealed into the row), one parsed; the merged value is consumed.
+    let source = merged.to_string();
     let request: ExecutionRequest =
-        serde_json::from_value(source.clone()).map_err(|e| format!("{label}: {e}"))?;
+        serde_json::from_value(merged).map_err(|e| format!("{label}: {e}"))?;
     let mut spec = request
         .into_spec(config, known_parsers)
         .map_err(|e| format!("{label}: {e}"))?;
@@ -222,6 +265,73 @@ fn one_device(
             tags = entry.tags.clone();
         }
     }
-    spec.source = Some(source.to_string());
+    spec.source = Some(source);
     Ok(BulkDevice { spec, site, tags })
+}
+
+/// Checks every device of a bulk against `security.allowed_targets` (each distinct target
+/// resolved once, a few at a time); any refused device refuses the bulk, naming each.
+pub async fn check_targets(
+    targets: &AllowedTargets,
+    submission: &BulkSubmission,
+) -> Result<(), ApiError> {
+    if !targets.is_active() {
+        return Ok(());
+    }
+    let key = |d: &BulkDevice| (d.spec.target.dial_host().to_string(), d.spec.target.port);
+    let mut distinct: HashMap<(String, u16), usize> = HashMap::new();
+    for (i, device) in submission.devices.iter().enumerate() {
+        distinct.entry(key(device)).or_insert(i);
+    }
+    let mut refused: HashMap<(String, u16), String> = HashMap::new();
+    let mut running = tokio::task::JoinSet::new();
+    let mut next = distinct.into_values();
+    loop {
+        while running.len() < RESOLVE_CONCURRENCY {
+            let Some(i) = next.next() else { break };
+            let (targets, target) = (targets.clone(), submission.devices[i].spec.target.clone());
+            running.spawn(async move { (i, targets.check(&target).await) });
+        }
+        match running.join_next().await {
+            None => break,
+            Some(Ok((_, Ok(_)))) => {}
+            Some(Ok((i, Err(why)))) => {
+                refused.insert(key(&submission.devices[i]), why.0);
+            }
+            Some(Err(e)) => return Err(ApiError::Internal(format!("target check task: {e}"))),
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let mut message = Vec::new();
+    for (i, device) in submission.devices.iter().enumerate() {
+        let Some(why) = refused.get(&key(device)) else {
+            continue;
+        };
+        if message.len() == MAX_LISTED {
+            message.push("(more not listed)".to_string());
+            break;
+        }
+        message.push(format!("devices[{i}] ({}): {why}", device.spec.target.host));
+    }
+    Err(ApiError::TargetRefused(message.join("; ")))
+}
+
+/// Bytes of `value` as JSON text, counted without building the text.
+fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 = self.0.saturating_add(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail, and a `Value` always serializes.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }

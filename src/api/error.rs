@@ -32,6 +32,10 @@ pub enum ApiError {
     /// A well-formed body that breaks a rule (422).
     #[error("{0}")]
     Invalid(String),
+    /// The request names a device outside `security.allowed_targets` (403); the message
+    /// names the rule and the address at fault.
+    #[error("{0}")]
+    TargetRefused(String),
     /// The queue is full (429 with Retry-After).
     #[error("{0}")]
     QueueFull(String),
@@ -61,6 +65,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TargetRefused(_) => StatusCode::FORBIDDEN,
             ApiError::QueueFull(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Plugin(_) => StatusCode::BAD_GATEWAY,
             ApiError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
@@ -77,6 +82,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "body_too_large",
             ApiError::Invalid(_) => "validation_failed",
+            ApiError::TargetRefused(_) => "target_not_allowed",
             ApiError::QueueFull(_) => "queue_full",
             ApiError::Plugin(_) => "plugin_failed",
             ApiError::ShuttingDown => "shutting_down",
@@ -117,6 +123,12 @@ impl From<jobs::Error> for ApiError {
             jobs::Error::Store(e) => ApiError::Internal(e.to_string()),
             jobs::Error::Seal(e) => ApiError::Internal(e.to_string()),
         }
+    }
+}
+
+impl From<jobs::targets::Refused> for ApiError {
+    fn from(e: jobs::targets::Refused) -> Self {
+        ApiError::TargetRefused(e.0)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Route handlers: thin, each turning HTTP into a call on the job service and back.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -16,8 +16,6 @@ use crate::ssh;
 use crate::ssh::pool::Session;
 use crate::store::JobFilter;
 
-/// Longest `?wait=` honoured, so a client cannot pin a connection forever.
-const MAX_WAIT_SECS: f64 = 300.0;
 /// Default and largest page for `GET /jobs`.
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 1000;
@@ -35,8 +33,9 @@ pub async fn not_found() -> ApiError {
 /// Query of `POST /device/exec`.
 #[derive(Debug, Deserialize)]
 pub struct WaitQuery {
-    /// Seconds to hold the response until the job ends.
-    pub wait: Option<f64>,
+    /// Seconds to hold the response until the job ends (text: checked here, so junk is a
+    /// 422 in the API's shape, at most `checks::MAX_WAIT_SECS`).
+    pub wait: Option<String>,
 }
 
 /// `POST /device/exec`: records and queues a job; 201 with the job.
@@ -54,14 +53,13 @@ pub async fn exec(
         Some(_) => state.jobs().deps().parsers.known(),
         None => Vec::new(),
     };
+    let wait = super::checks::wait(query.wait.as_deref())?;
     let mut spec = request.into_spec(&config, &known)?;
+    state.jobs().deps().targets.check(&spec.target).await?;
     // Kept (sealed) with the job so it can still run after a restart.
     spec.source = Some(text);
-    let submitted = match query.wait.filter(|w| *w > 0.0) {
-        Some(wait) => {
-            let wait = Duration::from_secs_f64(wait.min(MAX_WAIT_SECS));
-            state.jobs().submit_and_wait(spec, wait).await
-        }
+    let submitted = match wait {
+        Some(wait) => state.jobs().submit_and_wait(spec, wait).await,
         None => state.jobs().submit(spec).await,
     };
     let job = match submitted {
@@ -94,6 +92,7 @@ pub async fn bulk(
         &deps.parsers.known(),
         &deps.strategies.names(),
     )?;
+    super::bulk::check_targets(&deps.targets, &submission).await?;
     let hosts: Vec<String> = submission
         .devices
         .iter()
@@ -148,6 +147,7 @@ pub async fn test_device(
     }
     let config = state.config();
     let spec = request.into_spec(&config, &["auto".to_string()])?;
+    state.jobs().deps().targets.check(&spec.target).await?;
     let started = Instant::now();
     let outcome: Result<Value, ssh::Error> = async {
         let deps = state.jobs().deps();

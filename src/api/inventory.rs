@@ -6,12 +6,50 @@ use super::ApiError;
 use super::request::ConnectionArgs;
 use crate::config::{Config, InventoryDevice};
 
-/// `connection_args` for inventory device `name`, with any field the request gave winning.
+/// `connection_args` fields that change where the connection goes (or through what): with
+/// `device` set they would send the inventory's credentials to an address the caller chose,
+/// so they are refused. The jump-host fields (NetPulse's `proxy_*`) and Netmiko's socket and
+/// ssh_config options are here before the gateway honours them, so no future field can open
+/// the hole again.
+pub const ADDRESS_FIELDS: &[&str] = &[
+    "host",
+    "ip",
+    "port",
+    "proxy_host",
+    "proxy_port",
+    "proxy_username",
+    "proxy_password",
+    "proxy_key",
+    "proxy",
+    "sock",
+    "ssh_config_file",
+    "jump_host",
+];
+
+/// Refuses a request that names an inventory device and also says where to connect.
+fn refuse_address_fields(name: &str, given: &ConnectionArgs) -> Result<(), ApiError> {
+    let named = |field: &str| match field {
+        "host" => given.host.is_some(),
+        "ip" => given.ip.is_some(),
+        "port" => given.port.is_some(),
+        other => given.extra.get(other).is_some_and(|v| !v.is_null()),
+    };
+    match ADDRESS_FIELDS.iter().find(|f| named(f)) {
+        None => Ok(()),
+        Some(field) => Err(ApiError::Invalid(format!(
+            "connection_args.{field}: not allowed with device {name:?}: an inventory device's credentials go only to its inventory address; remove connection_args.{field} or give connection_args without device"
+        ))),
+    }
+}
+
+/// `connection_args` for inventory device `name`: the address is the inventory's alone
+/// ([`ADDRESS_FIELDS`] given too are a 422); any other field the request gave wins.
 pub fn resolve(
     config: &Config,
     name: &str,
     given: &ConnectionArgs,
 ) -> Result<ConnectionArgs, ApiError> {
+    refuse_address_fields(name, given)?;
     let device = config
         .inventory
         .iter()
@@ -44,8 +82,9 @@ pub fn resolve(
         .map(|var| from_env(device, var))
         .transpose()?;
     let mut args = given.clone();
-    args.host = args.host.or_else(|| Some(device.host.clone()));
-    args.port = args.port.or(device.port);
+    args.host = Some(device.host.clone());
+    args.ip = None;
+    args.port = device.port;
     args.device_type = args
         .device_type
         .or_else(|| Some(device.device_type.clone()));

@@ -6,12 +6,14 @@
 //! - [`json`]: the JSON extractor answering in the API's error shape.
 //! - [`auth`]: API keys, compared in constant time.
 //! - [`request`]: `ExecutionRequest` and its validation.
+//! - [`checks`]: field bounds, and commands and hosts as single tokens.
 //! - [`bulk`]: the bulk body: shared request, per-device overrides, strategy.
 //! - [`inventory`]: naming a device by its inventory entry instead of connection_args.
 //! - [`handlers`]: one function per route.
 
 pub mod auth;
 pub mod bulk;
+pub mod checks;
 pub mod error;
 pub mod handlers;
 pub mod inventory;

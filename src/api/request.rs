@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{ApiError, inventory};
+use super::{ApiError, checks, inventory};
 use crate::config::{Config, platform};
 use crate::jobs::model::CacheRequest;
 use crate::jobs::webhook::Webhook;
@@ -75,7 +75,8 @@ pub struct CacheControl {
 #[serde(deny_unknown_fields)]
 pub struct ExecutionRequest {
     /// An inventory device name: fills `connection_args` (host, port, platform, login and
-    /// secrets from their env var or file); fields given in `connection_args` win.
+    /// secrets from their env var or file); other fields given in `connection_args` win, but
+    /// none that says where to connect (`inventory::ADDRESS_FIELDS`: 422).
     pub device: Option<String>,
     /// netmiko | cli | paramiko | exec.
     pub driver: Option<String>,
@@ -124,24 +125,33 @@ pub struct ExecutionRequest {
     pub push_interval: Option<Value>,
 }
 
-/// Longest execution_timeout a request may ask for.
-const MAX_EXECUTION_TIMEOUT_SECS: f64 = 3600.0;
-
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::Invalid(message.into())
 }
 
-fn lines(value: &OneOrMany, split_lines: bool) -> Vec<String> {
-    match value {
-        OneOrMany::One(one) if split_lines => one
-            .lines()
-            .map(str::trim_end)
-            .filter(|l| !l.trim().is_empty())
-            .map(String::from)
-            .collect(),
-        OneOrMany::One(one) => vec![one.clone()],
-        OneOrMany::Many(many) => many.clone(),
+/// The work's lines, each checked: a `command` entry is one line; a `config` string (or
+/// entry) may hold several, split on LF.
+fn lines(field: &str, value: &OneOrMany, split_lines: bool) -> Result<Vec<String>, ApiError> {
+    let entries: &[String] = match value {
+        OneOrMany::One(one) => std::slice::from_ref(one),
+        OneOrMany::Many(many) => many,
+    };
+    let many = matches!(value, OneOrMany::Many(_));
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let at = if many {
+            format!("{field}[{i}]")
+        } else {
+            field.to_string()
+        };
+        if split_lines {
+            checks::config_lines(&at, entry, &mut out)?;
+        } else {
+            checks::command(&at, entry)?;
+            out.push(entry.clone());
+        }
     }
+    Ok(out)
 }
 
 /// True when a NetPulse field we do not implement carries its default value.
@@ -205,9 +215,9 @@ impl ExecutionRequest {
                 return Err(invalid("command and config: give one of them, not both"));
             }
             (None, None) => return Err(invalid("command or config: one of them is required")),
-            (Some(command), None) => Work::Commands(lines(command, false)),
+            (Some(command), None) => Work::Commands(lines("command", command, false)?),
             (None, Some(config)) => Work::Config {
-                lines: lines(config, true),
+                lines: lines("config", config, true)?,
                 save: self.save.unwrap_or(false),
             },
         };
@@ -236,9 +246,13 @@ impl ExecutionRequest {
         let host = args
             .host
             .as_deref()
-            .map(str::trim)
             .filter(|h| !h.is_empty())
             .ok_or_else(|| invalid("connection_args.host: required"))?;
+        checks::host("connection_args.host", host)?;
+        let connect_addr = args.ip.clone().filter(|ip| !ip.is_empty());
+        if let Some(ip) = &connect_addr {
+            checks::host("connection_args.ip", ip)?;
+        }
         let username = args
             .username
             .clone()
@@ -302,20 +316,25 @@ impl ExecutionRequest {
         };
         let execution_timeout = match self.execution_timeout {
             None => Duration::from_secs(config.worker.timeout),
-            Some(t) if t > 0.0 && t <= MAX_EXECUTION_TIMEOUT_SECS => Duration::from_secs_f64(t),
             Some(t) => {
-                return Err(invalid(format!(
-                    "execution_timeout: {t} must be above 0 and at most {MAX_EXECUTION_TIMEOUT_SECS}"
-                )));
+                checks::positive_secs("execution_timeout", t, checks::MAX_EXECUTION_TIMEOUT_SECS)?
             }
         };
-        if let Some(t) = args.timeout
-            && !(t > 0.0 && t <= MAX_EXECUTION_TIMEOUT_SECS)
-        {
-            return Err(invalid(format!(
-                "connection_args.timeout: {t} must be above 0"
-            )));
+        if let Some(t) = args.timeout {
+            checks::positive_secs(
+                "connection_args.timeout",
+                t,
+                checks::MAX_CONNECT_TIMEOUT_SECS,
+            )?;
         }
+        let ttl = checks::whole_secs("ttl", self.ttl, checks::MAX_TTL_SECS)?;
+        let result_ttl =
+            checks::whole_secs("result_ttl", self.result_ttl, checks::MAX_RESULT_TTL_SECS)?;
+        let cache_ttl = checks::whole_secs(
+            "cache.ttl",
+            self.cache.as_ref().and_then(|c| c.ttl),
+            checks::MAX_CACHE_TTL_SECS,
+        )?;
         let webhook = match &self.webhook {
             None | Some(Value::Null) => None,
             Some(hook) => Some(Webhook::from_json(hook).map_err(|e| invalid(e.to_string()))?),
@@ -323,7 +342,7 @@ impl ExecutionRequest {
         let target = Target {
             host: host.to_string(),
             port: args.port.unwrap_or(22),
-            connect_addr: args.ip.clone().filter(|ip| !ip.is_empty()),
+            connect_addr,
             username,
             auth,
         };
@@ -351,7 +370,7 @@ impl ExecutionRequest {
         let cache = match (&self.cache, &work) {
             (Some(c), Work::Commands(_)) => CacheRequest {
                 enabled: c.enabled.unwrap_or(true),
-                ttl: c.ttl.map(Duration::from_secs),
+                ttl: cache_ttl,
                 refresh: c.refresh.unwrap_or(false),
             },
             _ => CacheRequest::default(),
@@ -366,11 +385,11 @@ impl ExecutionRequest {
             parsing,
             queue: queue.to_string(),
             execution_timeout,
-            ttl: self.ttl.map(Duration::from_secs),
+            ttl,
             redacted_request,
             source: None,
             retry_on_restart: self.retry_on_restart.unwrap_or(false),
-            result_ttl: self.result_ttl.map(Duration::from_secs),
+            result_ttl,
             webhook,
         })
     }

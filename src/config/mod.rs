@@ -7,6 +7,7 @@
 mod follow;
 pub mod platform;
 pub mod schema;
+pub mod targets;
 pub mod validate;
 pub mod watch;
 pub mod yaml;

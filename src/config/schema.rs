@@ -30,6 +30,19 @@ pub struct Config {
     pub logging: Logging,
     /// Named devices that requests may refer to instead of spelling out connection_args.
     pub inventory: Vec<InventoryDevice>,
+    /// Which devices requests may reach.
+    pub security: Security,
+}
+
+/// `security:` — limits on what any API key holder can make the gateway do.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Security {
+    /// Where jobs may connect: CIDR blocks (`10.0.0.0/8`, a bare address) or hostname globs
+    /// (`*.lab.example.net`). Empty (the default) allows any target; production should set
+    /// it, so a key holder cannot point the gateway (and its inventory credentials) at an
+    /// arbitrary address. Checked after name resolution at submit and again before connecting.
+    pub allowed_targets: Vec<String>,
 }
 
 /// `server:` — how the HTTP API is exposed.

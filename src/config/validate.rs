@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::schema::{
     Adaptive, Cache, Config, ConnectionPool, Credential, Database, InventoryDevice, Logging,
-    Monitoring, Parsing, Plugins, Server, Ssh, Thresholds, Warm, Worker,
+    Monitoring, Parsing, Plugins, Security, Server, Ssh, Thresholds, Warm, Worker,
 };
 use super::{platform, yaml::Document};
 
@@ -119,6 +119,9 @@ fn check_keys(doc: &Document, problems: &mut Vec<Problem>) {
         ("ssh", |p, v, d, out| section::<Ssh>(p, v, &[], d, out)),
         ("logging", |p, v, d, out| {
             section::<Logging>(p, v, &[], d, out)
+        }),
+        ("security", |p, v, d, out| {
+            section::<Security>(p, v, &[], d, out)
         }),
         ("inventory", |p, v, d, out| {
             let Some(items) = v.as_array() else {
@@ -286,6 +289,15 @@ impl Rules<'_> {
             );
         }
         self.inventory(c);
+        self.security(c);
+    }
+
+    fn security(&mut self, c: &Config) {
+        for (i, rule) in c.security.allowed_targets.iter().enumerate() {
+            if let Err(e) = super::targets::Rule::parse(rule) {
+                self.fail(&format!("security.allowed_targets[{i}]"), e);
+            }
+        }
     }
 
     fn server(&mut self, c: &Config) {
@@ -422,6 +434,16 @@ impl Rules<'_> {
             }
             if dev.host.trim().is_empty() {
                 self.fail(&at("host"), "every inventory device needs a host".into());
+            } else if dev
+                .host
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+            {
+                // The host is written into known_hosts as one token.
+                self.fail(
+                    &at("host"),
+                    "a host is one token: no whitespace or control characters".into(),
+                );
             }
             if platform::canonical(&dev.device_type).is_none() {
                 self.fail(

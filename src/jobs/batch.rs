@@ -231,7 +231,9 @@ impl Jobs {
             request: bulk.redacted.to_string(),
             sealed: sealed_hook,
             webhook: None,
-            result_ttl: bulk.result_ttl.map(|t| t.as_secs() as i64),
+            result_ttl: bulk
+                .result_ttl
+                .map(|t| i64::try_from(t.as_secs()).unwrap_or(i64::MAX)),
             result_expires_at: None,
             total: bulk.devices.len() as i64,
         };
@@ -566,7 +568,7 @@ impl Jobs {
         let now = Utc::now();
         let expires = batch
             .result_ttl
-            .and_then(|t| model::after(now, Duration::from_secs(t.max(0) as u64)));
+            .and_then(|t| model::after(now, Duration::from_secs(t.max(0).unsigned_abs())));
         let text = serde_json::to_string(waves).unwrap_or_else(|_| "[]".into());
         let ended = store
             .update_batch(

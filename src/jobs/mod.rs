@@ -14,6 +14,8 @@
 //! - [`batch`]: bulk batches: planning waves with a strategy plugin and running them.
 //! - [`seal`]: requests sealed at rest, so queued work survives a restart.
 //! - [`webhook`]: announcing a job's or batch's end.
+//! - [`targets`]: `security.allowed_targets`, checked at submit and before connecting.
+//! - `supervise`: a panic fails its job, never the worker.
 
 pub mod batch;
 pub mod cached;
@@ -23,6 +25,8 @@ pub mod model;
 pub mod pinned;
 pub mod runner;
 pub mod seal;
+mod supervise;
+pub mod targets;
 pub mod vendors;
 pub mod webhook;
 
@@ -111,6 +115,8 @@ pub struct Deps {
     pub sealer: seal::Sealer,
     /// Turns a sealed request back into a spec.
     pub rebuild: Rebuild,
+    /// Where jobs may connect (`security.allowed_targets`, follows reloads).
+    pub targets: targets::AllowedTargets,
 }
 
 /// A queued job: its id and the spec (with secrets) a worker needs.
@@ -243,7 +249,7 @@ impl Jobs {
                 .is_ok()
             {
                 let inner = inner.clone();
-                tokio::spawn(async move { worker(inner, running).await });
+                tokio::spawn(supervise::keep_running(inner, running));
             }
         }
     }
@@ -583,9 +589,15 @@ async fn worker(inner: Arc<Inner>, number: usize) {
             tracing::info_span!("job", job_id = %id, device = %spec.target.label(), worker = %name);
         let claimed = inner.claims.start(&id);
         let ended = if claimed {
-            run_one(&inner, &id, &spec, &name, lookup, inserted)
-                .instrument(span)
-                .await
+            let run = run_one(&inner, &id, &spec, &name, lookup, inserted);
+            match supervise::caught(run.instrument(span.clone())).await {
+                Ok(ended) => ended,
+                Err(panic) => {
+                    supervise::fail_panicked(&inner, &id, &spec, &name, &panic)
+                        .instrument(span)
+                        .await
+                }
+            }
         } else {
             None // canceled while queued
         };

@@ -210,11 +210,13 @@ pub fn now() -> String {
     format_time(Utc::now())
 }
 
-/// `ttl` after `at`, formatted as stored (for expiry columns).
+/// `ttl` after `at`, formatted as stored (for expiry columns); `None` past the calendar's
+/// end (a bound the API keeps far away, but no value may make this panic).
 pub fn after(at: DateTime<Utc>, ttl: Duration) -> Option<String> {
     chrono::Duration::from_std(ttl)
         .ok()
-        .map(|ttl| format_time(at + ttl))
+        .and_then(|ttl| at.checked_add_signed(ttl))
+        .map(format_time)
 }
 
 /// Formats a time as stored.

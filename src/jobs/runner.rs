@@ -143,7 +143,24 @@ async fn execute(
 /// paging off, setup done) or a bare connection for exec channels. Shared by the pool's
 /// connect step and `POST /device/test`.
 pub async fn open_session(deps: &Deps, spec: &JobSpec) -> Result<Session, ssh::Error> {
-    let conn = deps.connector.connect(&spec.target).await?;
+    // The allow-list again, at the last moment: DNS may have changed since submit, and the
+    // connection goes to the address just checked.
+    let checked =
+        deps.targets
+            .check(&spec.target)
+            .await
+            .map_err(|refused| ssh::Error::Connect {
+                target: spec.target.label(),
+                message: refused.0,
+            })?;
+    let conn = match checked {
+        None => deps.connector.connect(&spec.target).await?,
+        Some(addr) => {
+            let mut target = spec.target.clone();
+            target.connect_addr = Some(addr.ip().to_string());
+            deps.connector.connect(&target).await?
+        }
+    };
     match spec.driver {
         Driver::Exec => Ok(Session::Exec(conn)),
         Driver::Cli => {
