@@ -32,6 +32,7 @@ const TEST_PLUGINS: &[&str] = &[
     "echo-v1",
     "echo-v2",
     "bad-strategy",
+    "sleeper",
 ];
 
 fn main() {

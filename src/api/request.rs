@@ -372,6 +372,7 @@ impl ExecutionRequest {
             retry_on_restart: self.retry_on_restart.unwrap_or(false),
             result_ttl: self.result_ttl.map(Duration::from_secs),
             webhook,
+            submitted_by: None,
         })
     }
 }

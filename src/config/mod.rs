@@ -72,18 +72,11 @@ pub fn load(path: &Path) -> Result<Config, Error> {
 pub const RESTART_KEYS: &[&str] = &["server.listen", "database.url", "worker.sealing_key_file"];
 
 impl Config {
-    /// API keys from the config plus `NETPULSE_API_KEYS` (comma-separated), so keys can be
-    /// kept out of the file.
-    pub fn effective_api_keys(&self) -> Vec<String> {
+    /// API keys from the config plus `NETPULSE_API_KEYS` (comma-separated, each a bare key
+    /// with role `admin`), so keys can be kept out of the file.
+    pub fn effective_api_keys(&self) -> Vec<ApiKey> {
         let mut keys = self.server.api_keys.clone();
-        if let Ok(env) = std::env::var("NETPULSE_API_KEYS") {
-            keys.extend(
-                env.split(',')
-                    .map(str::trim)
-                    .filter(|k| !k.is_empty())
-                    .map(String::from),
-            );
-        }
+        keys.extend(env_api_keys().into_iter().map(ApiKey::Plain));
         keys
     }
 
@@ -92,7 +85,11 @@ impl Config {
         let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         if let Some(keys) = value["server"]["api_keys"].as_array_mut() {
             for key in keys {
-                *key = serde_json::Value::String("<redacted>".into());
+                // A named key keeps its name and role: they are what an operator checks.
+                match key.get_mut("key") {
+                    Some(secret) => *secret = serde_json::Value::String("<redacted>".into()),
+                    None => *key = serde_json::Value::String("<redacted>".into()),
+                }
             }
         }
         for field in ["url"] {
@@ -119,6 +116,40 @@ impl Config {
             keys.push(RESTART_KEYS[2]);
         }
         keys
+    }
+}
+
+/// The keys in `NETPULSE_API_KEYS` (comma-separated, blanks dropped).
+pub fn env_api_keys() -> Vec<String> {
+    std::env::var("NETPULSE_API_KEYS")
+        .map(|env| {
+            env.split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Checks `NETPULSE_API_KEYS` against the rule keys in the file meet
+/// ([`validate::MIN_API_KEY_LEN`]); the message names the entry by position, never its text.
+pub fn check_env_api_keys() -> Result<(), String> {
+    let short: Vec<String> = env_api_keys()
+        .iter()
+        .enumerate()
+        .filter(|(_, key)| validate::api_key_too_short(key))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if short.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "NETPULSE_API_KEYS: entry {} is shorter than {} characters (every API key must be at least {} characters)",
+            short.join(", "),
+            validate::MIN_API_KEY_LEN,
+            validate::MIN_API_KEY_LEN
+        ))
     }
 }
 

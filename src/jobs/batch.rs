@@ -234,6 +234,11 @@ impl Jobs {
             result_ttl: bulk.result_ttl.map(|t| t.as_secs() as i64),
             result_expires_at: None,
             total: bulk.devices.len() as i64,
+            // The handler records the submitting key on every device's spec.
+            submitted_by: bulk
+                .devices
+                .first()
+                .and_then(|d| d.spec.submitted_by.clone()),
         };
         let waves = match plan {
             Ok(waves) => waves,
@@ -683,6 +688,7 @@ fn view(batch: &BatchRow, jobs: &[crate::store::BatchJob]) -> Value {
         "waves": waves_view,
         "request": serde_json::from_str::<Value>(&batch.request).unwrap_or(Value::Null),
         "webhook": batch.webhook.as_deref().and_then(|w| serde_json::from_str::<Value>(w).ok()),
+        "submitted_by": batch.submitted_by,
     })
 }
 
