@@ -231,3 +231,39 @@ async fn require_sha256_refuses_unlisted_and_mismatched_files() {
         "{body}"
     );
 }
+
+/// The figures behind keeping `profile` and `normalize-command` inline (docs/plugins.md):
+/// a warm call of each against a `spawn_blocking` round trip. Prints, asserts nothing about
+/// time; run with `cargo test --test plugin_sandbox -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn measure_inline_plugin_calls_against_a_blocking_hop() {
+    use netpulse::plugin::calls::{normalize_with, profile_with};
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path());
+    let host =
+        netpulse::gateway::plugin_host(&config, dir.path(), netpulse::metrics::Metrics::new())
+            .unwrap();
+    let vendor = host.snapshot().vendor_for("cisco_ios").unwrap().clone();
+    const N: usize = 2000;
+    let mean = |total: Duration| total.as_secs_f64() * 1e6 / N as f64;
+    // Distinct commands, so the memo does not answer (it holds 4096).
+    let started = Instant::now();
+    for i in 0..N {
+        normalize_with(&vendor, "cisco_ios", &format!("sh ver {i}")).unwrap();
+    }
+    let normalize = mean(started.elapsed());
+    let started = Instant::now();
+    for _ in 0..N {
+        profile_with(&vendor, "cisco_ios").unwrap();
+    }
+    let profile = mean(started.elapsed());
+    let started = Instant::now();
+    for _ in 0..N {
+        tokio::task::spawn_blocking(|| ()).await.unwrap();
+    }
+    let hop = mean(started.elapsed());
+    println!(
+        "warm normalize-command {normalize:.1} us, warm profile {profile:.1} us, spawn_blocking round trip {hop:.1} us (mean of {N})"
+    );
+}
