@@ -106,12 +106,13 @@ pub fn admit_bulk(
         .max()
         .unwrap_or(Role::Operate);
     caller.require(needed, "POST /device/bulk with config")?;
-    let devices: Vec<String> = submission
-        .devices
-        .iter()
-        .map(|d| d.spec.target.label())
-        .collect();
-    state.rate_limits().check_devices(config, &devices)?;
+    state.rate_limits().check_devices(config, || {
+        submission
+            .devices
+            .iter()
+            .map(|d| d.spec.target.label())
+            .collect()
+    })?;
     for device in &mut submission.devices {
         device.spec.submitted_by = Some(caller.name.to_string());
     }

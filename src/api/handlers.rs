@@ -60,7 +60,7 @@ pub async fn exec(
     let mut spec = request.into_spec(&config, &known)?;
     state
         .rate_limits()
-        .check_devices(&config, &[spec.target.label()])?;
+        .check_devices(&config, || vec![spec.target.label()])?;
     spec.submitted_by = Some(caller.name.to_string());
     // Kept (sealed) with the job so it can still run after a restart.
     spec.source = Some(text);
@@ -159,7 +159,7 @@ pub async fn test_device(
     let spec = request.into_spec(&config, &["auto".to_string()])?;
     state
         .rate_limits()
-        .check_devices(&config, &[spec.target.label()])?;
+        .check_devices(&config, || vec![spec.target.label()])?;
     let started = Instant::now();
     let outcome: Result<Value, ssh::Error> = async {
         let deps = state.jobs().deps();

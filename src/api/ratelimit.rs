@@ -176,15 +176,19 @@ impl RateLimits {
             })
     }
 
-    /// A request for each of `devices` (device labels, `host:port`); all or none, 429 past
-    /// `security.rate_limit.per_device`.
-    pub fn check_devices(&self, config: &Config, devices: &[String]) -> Result<(), ApiError> {
+    /// A request for each of `devices()` (device labels, `host:port`); all or none, 429
+    /// past `security.rate_limit.per_device`. The labels are only made when the limit is on.
+    pub fn check_devices(
+        &self,
+        config: &Config,
+        devices: impl FnOnce() -> Vec<String>,
+    ) -> Result<(), ApiError> {
         let Some(rate) = config.security.rate_limit.per_device else {
             return Ok(());
         };
         self.sync_rates(config);
         self.devices
-            .take(devices, rate, Instant::now())
+            .take(&devices(), rate, Instant::now())
             .map_err(|wait| {
                 limited(
                     wait,

@@ -451,3 +451,25 @@ fn classify(e: wasmtime::Error, limits: &Limits) -> CallFailure {
 pub fn ticks_for(ms: u64) -> u64 {
     (ms / EPOCH_TICK.as_millis().max(1) as u64).max(1) + 1
 }
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+
+    #[test]
+    fn the_gate_admits_max_running_and_frees_a_slot_on_drop() {
+        let gate = Arc::new(Gate::default());
+        let held: Vec<Permit> = (0..MAX_RUNNING)
+            .map(|_| gate.enter(Duration::ZERO).expect("a free slot"))
+            .collect();
+        assert!(
+            gate.enter(Duration::from_millis(10)).is_none(),
+            "one call past the cap"
+        );
+        drop(held.into_iter().next());
+        assert!(
+            gate.enter(Duration::ZERO).is_some(),
+            "a dropped permit frees its slot"
+        );
+    }
+}
