@@ -32,6 +32,7 @@ const TEST_PLUGINS: &[&str] = &[
     "echo-v1",
     "echo-v2",
     "bad-strategy",
+    "sleeper",
 ];
 
 /// The guests' target. rust-toolchain.toml names it, but rustup adds a named target only when

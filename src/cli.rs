@@ -115,7 +115,7 @@ pub async fn demo(devices: usize, port: u16) -> anyhow::Result<()> {
         .collect();
     let mut config = Config::default();
     config.server.listen = format!("127.0.0.1:{port}");
-    config.server.api_keys = vec![key.clone()];
+    config.server.api_keys = vec![key.clone().into()];
     config.database.url = format!("sqlite://{}", state_dir.join("demo.db").display());
     config.ssh.known_hosts = state_dir.join("demo_known_hosts").display().to_string();
     config.ssh.host_key_policy = config::HostKeyPolicy::AcceptNew;

@@ -41,6 +41,9 @@ pub enum Error {
     /// Work left by a previous run could not be recovered.
     #[error("recover work left by the previous run: {0}")]
     Recover(#[from] jobs::Error),
+    /// A key in `NETPULSE_API_KEYS` breaks the rule keys in the file meet.
+    #[error("{0}")]
+    EnvApiKey(String),
     /// No API key and auth not explicitly disabled on loopback.
     #[error(
         "no API key configured: set server.api_keys or NETPULSE_API_KEYS (or, on a loopback listener only, server.insecure_no_auth: true)"
@@ -117,6 +120,9 @@ async fn apply_reloads(live: Live, state: AppState, pool: Pool, host: Arc<Host>,
         ) {
             host.reset_instances();
         }
+        if host.set_require_sha256(config.plugins.require_sha256.clone()) {
+            plugin::watch::rescan(&host).await;
+        }
         state.set_api_keys(config.effective_api_keys());
         state
             .jobs()
@@ -170,12 +176,14 @@ pub fn plugin_host(config: &Config, base: &Path, metrics: Metrics) -> Result<Hos
     );
     let cache = base.join(&config.plugins.cache_dir);
     tracing::info!(cache = %cache.display(), "loading bundled plugins (the first start compiles them, later starts load the cached artifacts)");
-    Host::new(
+    let host = Host::new(
         limits,
         base.join(&config.plugins.dir),
         Some(&cache),
         metrics,
-    )
+    )?;
+    host.set_require_sha256(config.plugins.require_sha256.clone());
+    Ok(host)
 }
 
 /// Builds every service from `config` with no config-file watcher (demo, tests). `base` is
@@ -193,6 +201,7 @@ pub async fn build(config: Config, base: &Path) -> Result<Gateway, Error> {
 /// Builds every service from a live config: subsystems follow its reloads.
 pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway, Error> {
     let config = live.current();
+    crate::config::check_env_api_keys().map_err(Error::EnvApiKey)?;
     if config.effective_api_keys().is_empty() && !config.server.insecure_no_auth {
         return Err(Error::NoApiKey);
     }

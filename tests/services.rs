@@ -134,6 +134,7 @@ async fn store_roundtrip_and_cancel_on_postgresql() {
         retry_on_restart: true,
         webhook: None,
         result_expires_at: None,
+        submitted_by: Some("ops-bot".into()),
     };
     store.insert_job(&row, Some("sealed-blob")).await.unwrap();
     assert_eq!(store.get_job(&row.id).await.unwrap().unwrap(), row);

@@ -20,6 +20,18 @@ pub enum ApiError {
     /// The API key is not one of the configured keys (403).
     #[error("invalid API key")]
     WrongKey,
+    /// The key's role is below what the route or the request's kind needs (403); the
+    /// message names the role needed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Over `security.rate_limit` (429 with `Retry-After: retry_after`).
+    #[error("{message}")]
+    RateLimited {
+        /// Which limit, and its rate.
+        message: String,
+        /// Whole seconds until a retry can pass.
+        retry_after: u64,
+    },
     /// No such job or batch (404).
     #[error("{0}")]
     NotFound(String),
@@ -61,6 +73,8 @@ impl ApiError {
             ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
             ApiError::MissingKey => StatusCode::UNAUTHORIZED,
             ApiError::WrongKey => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -78,6 +92,8 @@ impl ApiError {
             ApiError::BadJson(_) => "invalid_json",
             ApiError::MissingKey => "missing_api_key",
             ApiError::WrongKey => "invalid_api_key",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "body_too_large",
@@ -99,7 +115,11 @@ impl IntoResponse for ApiError {
         let status = self.status_code();
         let body = json!({"error": {"code": self.code(), "message": self.to_string()}});
         let mut response = (status, axum::Json(body)).into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS {
+        if let ApiError::RateLimited { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        } else if status == StatusCode::TOO_MANY_REQUESTS {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECS),

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::auth::{self, Caller};
 use super::json::{Json, JsonWithText};
 use super::request::ExecutionRequest;
 use super::{ApiError, AppState};
@@ -41,9 +42,11 @@ pub struct WaitQuery {
 /// `POST /device/exec`: records and queues a job; 201 with the job.
 pub async fn exec(
     State(state): State<AppState>,
+    caller: Caller,
     Query(query): Query<WaitQuery>,
     JsonWithText(request, text): JsonWithText<ExecutionRequest>,
 ) -> Result<(StatusCode, axum::Json<Job>), ApiError> {
+    caller.require(auth::exec_role(&request), "POST /device/exec with config")?;
     if state.jobs().is_shutting_down() {
         return Err(ApiError::ShuttingDown);
     }
@@ -55,6 +58,10 @@ pub async fn exec(
     };
     let wait = super::checks::wait(query.wait.as_deref())?;
     let mut spec = request.into_spec(&config, &known)?;
+    state
+        .rate_limits()
+        .check_devices(&config, || vec![spec.target.label()])?;
+    spec.submitted_by = Some(caller.name.to_string());
     state.jobs().deps().targets.check(&spec.target).await?;
     // Kept (sealed) with the job so it can still run after a restart.
     spec.source = Some(text);
@@ -79,6 +86,7 @@ pub async fn exec(
 /// the batch failed with its reason and every device under `failed`).
 pub async fn bulk(
     State(state): State<AppState>,
+    caller: Caller,
     Json(body): Json<Value>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
     if state.jobs().is_shutting_down() {
@@ -86,12 +94,13 @@ pub async fn bulk(
     }
     let config = state.config();
     let deps = state.jobs().deps();
-    let submission = super::bulk::parse(
+    let mut submission = super::bulk::parse(
         body,
         &config,
         &deps.parsers.known(),
         &deps.strategies.names(),
     )?;
+    auth::admit_bulk(&state, &caller, &config, &mut submission)?;
     super::bulk::check_targets(&deps.targets, &submission).await?;
     let hosts: Vec<String> = submission
         .devices
@@ -147,6 +156,9 @@ pub async fn test_device(
     }
     let config = state.config();
     let spec = request.into_spec(&config, &["auto".to_string()])?;
+    state
+        .rate_limits()
+        .check_devices(&config, || vec![spec.target.label()])?;
     state.jobs().deps().targets.check(&spec.target).await?;
     let started = Instant::now();
     let outcome: Result<Value, ssh::Error> = async {
@@ -244,8 +256,10 @@ pub async fn get_job(
 /// `DELETE /jobs/{id}`: cancels a queued job; 409 when it already started.
 pub async fn cancel_job(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Job>, ApiError> {
+    auth::admit_cancel(&state, &caller, &id).await?;
     Ok(axum::Json(state.jobs().cancel(&id).await?))
 }
 

@@ -4,7 +4,8 @@
 //!
 //! - [`error`]: `ApiError` and its one `status_code()` match.
 //! - [`json`]: the JSON extractor answering in the API's error shape.
-//! - [`auth`]: API keys, compared in constant time.
+//! - [`auth`]: API keys (compared in constant time) and their roles per route and request.
+//! - [`ratelimit`]: `security.rate_limit` token buckets per key and per device.
 //! - [`request`]: `ExecutionRequest` and its validation.
 //! - [`checks`]: field bounds, and commands and hosts as single tokens.
 //! - [`bulk`]: the bulk body: shared request, per-device overrides, strategy.
@@ -18,6 +19,7 @@ pub mod error;
 pub mod handlers;
 pub mod inventory;
 pub mod json;
+pub mod ratelimit;
 pub mod request;
 
 use std::sync::{Arc, RwLock};
@@ -48,7 +50,8 @@ struct StateInner {
     plugins: Arc<Host>,
     live: Live,
     metrics: Metrics,
-    api_keys: RwLock<Arc<Vec<String>>>,
+    api_keys: RwLock<Arc<auth::Keys>>,
+    rate_limits: ratelimit::RateLimits,
     started: Instant,
 }
 
@@ -61,7 +64,7 @@ impl AppState {
         connector: Connector,
         plugins: Arc<Host>,
     ) -> Self {
-        let keys = Arc::new(live.current().effective_api_keys());
+        let keys = Arc::new(auth::Keys::new(&live.current().effective_api_keys()));
         Self {
             inner: Arc::new(StateInner {
                 jobs,
@@ -70,6 +73,7 @@ impl AppState {
                 live,
                 metrics,
                 api_keys: RwLock::new(keys),
+                rate_limits: ratelimit::RateLimits::default(),
                 started: Instant::now(),
             }),
         }
@@ -106,21 +110,26 @@ impl AppState {
     }
 
     /// Replaces the accepted API keys (config reload).
-    pub fn set_api_keys(&self, keys: Vec<String>) {
+    pub fn set_api_keys(&self, keys: Vec<crate::config::ApiKey>) {
         *self
             .inner
             .api_keys
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(keys);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(auth::Keys::new(&keys));
     }
 
-    /// Accepted API keys.
-    pub fn api_keys(&self) -> Arc<Vec<String>> {
+    /// Accepted API keys, with their names and roles.
+    pub fn api_keys(&self) -> Arc<auth::Keys> {
         self.inner
             .api_keys
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// The rate limiters (`security.rate_limit`).
+    pub fn rate_limits(&self) -> &ratelimit::RateLimits {
+        &self.inner.rate_limits
     }
 
     /// Whether requests without a key are let through (loopback development only).
@@ -134,7 +143,8 @@ impl AppState {
     }
 }
 
-/// The whole router: `/health` open, everything else behind the API key.
+/// The whole router: `/health` open, everything else behind the API key and the role each
+/// route needs ([`auth::route_role`], design §10).
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config().server.body_limit;
     let protected = Router::new()

@@ -391,6 +391,7 @@ impl ExecutionRequest {
             retry_on_restart: self.retry_on_restart.unwrap_or(false),
             result_ttl,
             webhook,
+            submitted_by: None,
         })
     }
 }

@@ -74,18 +74,11 @@ pub fn load(path: &Path) -> Result<Config, Error> {
 pub const RESTART_KEYS: &[&str] = &["server.listen", "database.url", "worker.sealing_key_file"];
 
 impl Config {
-    /// API keys from the config plus `NETPULSE_API_KEYS` (comma-separated), so keys can be
-    /// kept out of the file.
-    pub fn effective_api_keys(&self) -> Vec<String> {
+    /// API keys from the config plus `NETPULSE_API_KEYS` (comma-separated, each a bare key
+    /// with role `admin`), so keys can be kept out of the file.
+    pub fn effective_api_keys(&self) -> Vec<ApiKey> {
         let mut keys = self.server.api_keys.clone();
-        if let Ok(env) = std::env::var("NETPULSE_API_KEYS") {
-            keys.extend(
-                env.split(',')
-                    .map(str::trim)
-                    .filter(|k| !k.is_empty())
-                    .map(String::from),
-            );
-        }
+        keys.extend(env_api_keys().into_iter().map(ApiKey::Plain));
         keys
     }
 
@@ -94,7 +87,11 @@ impl Config {
         let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         if let Some(keys) = value["server"]["api_keys"].as_array_mut() {
             for key in keys {
-                *key = serde_json::Value::String("<redacted>".into());
+                // A named key keeps its name and role: they are what an operator checks.
+                match key.get_mut("key") {
+                    Some(secret) => *secret = serde_json::Value::String("<redacted>".into()),
+                    None => *key = serde_json::Value::String("<redacted>".into()),
+                }
             }
         }
         for field in ["url"] {
@@ -121,6 +118,45 @@ impl Config {
             keys.push(RESTART_KEYS[2]);
         }
         keys
+    }
+}
+
+/// The keys in `NETPULSE_API_KEYS` (comma-separated, blanks dropped).
+pub fn env_api_keys() -> Vec<String> {
+    std::env::var("NETPULSE_API_KEYS")
+        .map(|env| {
+            env.split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Checks `NETPULSE_API_KEYS` against the rule keys in the file meet
+/// ([`validate::MIN_API_KEY_LEN`]); the message names the entry by position, never its text.
+pub fn check_env_api_keys() -> Result<(), String> {
+    check_listed_api_keys("NETPULSE_API_KEYS", &env_api_keys())
+}
+
+/// The length rule over keys given as a list (`source` names the list in the message).
+pub fn check_listed_api_keys(source: &str, keys: &[String]) -> Result<(), String> {
+    let short: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, key)| validate::api_key_too_short(key))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if short.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{source}: entry {} is shorter than {} characters (every API key must be at least {} characters)",
+            short.join(", "),
+            validate::MIN_API_KEY_LEN,
+            validate::MIN_API_KEY_LEN
+        ))
     }
 }
 
@@ -281,6 +317,88 @@ mod tests {
             "server: { api_keys: [\"abc\"] }\n",
             "server.api_keys[0]: an API key must be at least 16",
         );
+        assert_one(
+            "server: { api_keys: [{ name: a, key: short, role: read }] }\n",
+            "server.api_keys[0]: an API key must be at least 16",
+        );
+    }
+
+    #[test]
+    fn env_keys_meet_the_same_length_rule_without_being_named() {
+        let keys = vec!["long-enough-key-0123".to_string(), "short-one".to_string()];
+        let err = check_listed_api_keys("NETPULSE_API_KEYS", &keys).expect_err("a short key");
+        assert!(
+            err.contains("NETPULSE_API_KEYS: entry 2 is shorter than 16"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("short-one"),
+            "the key itself is never printed: {err}"
+        );
+        assert!(check_listed_api_keys("NETPULSE_API_KEYS", &keys[..1]).is_ok());
+    }
+
+    #[test]
+    fn named_keys_and_their_rules() {
+        let config = from_str(
+            "server:\n  api_keys:\n    - plain-admin-key-0123\n    - { name: ops, key: ops-key-0123456789ab, role: operate }\n",
+            Path::new("x"),
+        )
+        .expect("valid");
+        assert_eq!(config.server.api_keys[0].role(), Role::Admin);
+        assert_eq!(config.server.api_keys[1].role(), Role::Operate);
+        assert_eq!(config.server.api_keys[1].name(), "ops");
+        assert_one(
+            "server: { api_keys: [{ name: a, key: aaaaaaaaaaaaaaaaaaaa, role: root }] }\n",
+            "server.api_keys[0]: unknown variant `root`, expected one of `read`, `operate`, `change`, `admin`",
+        );
+        assert_one(
+            "server: { api_keys: [{ name: a, key: aaaaaaaaaaaaaaaaaaaa }] }\n",
+            "server.api_keys[0]: missing field `role`",
+        );
+        assert_one(
+            "server: { api_keys: [{ name: a, key: aaaaaaaaaaaaaaaaaaaa, role: read, rol: x }] }\n",
+            "server.api_keys[0]: unknown field `rol`",
+        );
+        assert_one(
+            "server: { api_keys: [{ name: a, key: aaaaaaaaaaaaaaaaaaaa, role: read }, { name: a, key: bbbbbbbbbbbbbbbbbbbb, role: admin }] }\n",
+            "server.api_keys[1].name: \"a\" is also the name of server.api_keys[0]",
+        );
+        assert_one(
+            "server: { api_keys: [aaaaaaaaaaaaaaaaaaaa, { name: b, key: aaaaaaaaaaaaaaaaaaaa, role: read }] }\n",
+            "server.api_keys[1]: the same key as server.api_keys[0]",
+        );
+        assert_one(
+            "server: { api_keys: [{ name: \"has space\", key: aaaaaaaaaaaaaaaaaaaa, role: read }] }\n",
+            "server.api_keys[0].name: \"has space\" must be 1 to 64",
+        );
+    }
+
+    #[test]
+    fn rate_limits_and_provenance_checked() {
+        assert_one(
+            "security: { rate_limit: { per_key: 0 } }\n",
+            "security.rate_limit.per_key: 0 must be above 0",
+        );
+        assert_one(
+            "security: { rate_limit: { per_device: -1 } }\n",
+            "security.rate_limit.per_device: -1 must be above 0",
+        );
+        assert_one(
+            "security: { rate_limit: { per_hour: 1 } }\n",
+            "security.rate_limit.per_hour: unknown key",
+        );
+        assert!(
+            errors("security: { rate_limit: { per_key: 0.5, per_device: null } }\n").is_empty()
+        );
+        assert_one(
+            "plugins: { require_sha256: { \"../x.wasm\": abc } }\n",
+            "must be a plugin file name",
+        );
+        assert_one(
+            "plugins: { require_sha256: { x.wasm: abc } }\n",
+            "plugins.require_sha256.x.wasm: \"abc\" is not a sha256",
+        );
     }
 
     #[test]
@@ -377,10 +495,22 @@ mod tests {
     #[test]
     fn redaction_hides_secrets() {
         let mut config = Config::default();
-        config.server.api_keys = vec!["super-secret-key-123".into()];
+        config.server.api_keys = vec![
+            "super-secret-key-123".into(),
+            ApiKey::Named(NamedKey {
+                name: "ops".into(),
+                key: "named-secret-key-456".into(),
+                role: Role::Operate,
+            }),
+        ];
         config.database.url = "postgres://user:hunter2@db/x".into();
         let text = config.redacted().to_string();
         assert!(!text.contains("super-secret-key-123"));
+        assert!(!text.contains("named-secret-key-456"));
+        assert!(
+            text.contains("\"ops\""),
+            "a key's name stays visible: {text}"
+        );
         assert!(!text.contains("hunter2"));
     }
 }

@@ -10,10 +10,27 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::schema::{
-    Adaptive, Cache, Config, ConnectionPool, Credential, Database, InventoryDevice, Logging,
-    Monitoring, Parsing, Plugins, Security, Server, Ssh, Thresholds, Warm, Worker,
+    Adaptive, ApiKey, Cache, Config, ConnectionPool, Credential, Database, InventoryDevice,
+    Logging, Monitoring, Parsing, Plugins, RateLimit, Security, Server, Ssh, Thresholds, Warm,
+    Worker,
 };
 use super::{platform, yaml::Document};
+
+/// Shortest API key accepted, in the file and in `NETPULSE_API_KEYS` alike: 16 characters
+/// of a random key are beyond guessing over HTTP.
+pub const MIN_API_KEY_LEN: usize = 16;
+
+/// Highest rate a limit may name: above a million requests per second a limit limits
+/// nothing, and the bucket arithmetic stays far from float trouble.
+const MAX_RATE: f64 = 1_000_000.0;
+
+/// Longest key name: it is recorded on every job and shown in logs.
+const MAX_KEY_NAME_LEN: usize = 64;
+
+/// Whether `key` breaks the length rule.
+pub fn api_key_too_short(key: &str) -> bool {
+    key.chars().count() < MIN_API_KEY_LEN
+}
 
 /// One thing wrong with a config file.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -71,7 +88,7 @@ type Checker = fn(&str, &Value, &Document, &mut Vec<Problem>);
 fn check_keys(doc: &Document, problems: &mut Vec<Problem>) {
     const TOP: Nested = &[
         ("server", |p, v, d, out| {
-            section::<Server>(p, v, &[], d, out)
+            section::<Server>(p, v, &[("api_keys", api_key_entries)], d, out)
         }),
         ("connection_pool", |p, v, d, out| {
             section::<ConnectionPool>(
@@ -121,7 +138,15 @@ fn check_keys(doc: &Document, problems: &mut Vec<Problem>) {
             section::<Logging>(p, v, &[], d, out)
         }),
         ("security", |p, v, d, out| {
-            section::<Security>(p, v, &[], d, out)
+            section::<Security>(
+                p,
+                v,
+                &[("rate_limit", |p, v, d, out| {
+                    section::<RateLimit>(p, v, &[], d, out)
+                })],
+                d,
+                out,
+            )
         }),
         ("inventory", |p, v, d, out| {
             let Some(items) = v.as_array() else {
@@ -155,6 +180,20 @@ fn check_keys(doc: &Document, problems: &mut Vec<Problem>) {
             "(root)",
             "the config must be a mapping of sections",
         )),
+    }
+}
+
+/// `server.api_keys`: each entry on its own, so a bad one is named by its index.
+fn api_key_entries(path: &str, value: &Value, doc: &Document, out: &mut Vec<Problem>) {
+    let Some(items) = value.as_array() else {
+        out.push(problem(doc, path, "must be a list of keys"));
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        if let Err(e) = serde_json::from_value::<ApiKey>(item.clone()) {
+            // serde's message names fields and variants, never the key's text.
+            out.push(problem(doc, &format!("{path}[{i}]"), &e.to_string()));
+        }
     }
 }
 
@@ -290,6 +329,43 @@ impl Rules<'_> {
         }
         self.inventory(c);
         self.security(c);
+        self.rate_limits(c);
+        self.require_sha256(c);
+    }
+
+    fn rate_limits(&mut self, c: &Config) {
+        let r = &c.security.rate_limit;
+        for (path, rate) in [
+            ("security.rate_limit.per_key", r.per_key),
+            ("security.rate_limit.per_device", r.per_device),
+        ] {
+            if let Some(rate) = rate
+                && !(rate > 0.0 && rate <= MAX_RATE)
+            {
+                self.fail(
+                    path,
+                    format!("{rate} must be above 0 and at most {MAX_RATE} requests per second (null turns the limit off)"),
+                );
+            }
+        }
+    }
+
+    fn require_sha256(&mut self, c: &Config) {
+        let Some(required) = &c.plugins.require_sha256 else {
+            return;
+        };
+        for (file, sha) in required {
+            let path = format!("plugins.require_sha256.{file}");
+            if file.contains(['/', '\\']) || file.starts_with('.') || !file.ends_with(".wasm") {
+                self.fail(
+                    &path,
+                    "must be a plugin file name in plugins.dir (name.wasm, no directory)".into(),
+                );
+            }
+            if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+                self.fail(&path, format!("{sha:?} is not a sha256 (64 hex digits)"));
+            }
+        }
     }
 
     fn security(&mut self, c: &Config) {
@@ -322,11 +398,57 @@ impl Rules<'_> {
             ),
         }
         self.at_least("server.body_limit", s.body_limit as u64, 1024);
-        for (i, key) in s.api_keys.iter().enumerate() {
-            if key.len() < 16 {
+        self.api_keys(&s.api_keys);
+    }
+
+    fn api_keys(&mut self, keys: &[ApiKey]) {
+        let mut names = std::collections::HashMap::new();
+        let mut secrets = std::collections::HashMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            let path = format!("server.api_keys[{i}]");
+            if api_key_too_short(key.secret()) {
                 self.fail(
-                    &format!("server.api_keys[{i}]"),
-                    "an API key must be at least 16 characters".into(),
+                    &path,
+                    format!("an API key must be at least {MIN_API_KEY_LEN} characters"),
+                );
+            }
+            if let ApiKey::Named(named) = key {
+                let valid_name = !named.name.is_empty()
+                    && named.name.len() <= MAX_KEY_NAME_LEN
+                    && named
+                        .name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                if !valid_name {
+                    self.fail(
+                        &format!("{path}.name"),
+                        format!(
+                            "{:?} must be 1 to {MAX_KEY_NAME_LEN} letters, digits, '-', '_' or '.'",
+                            named.name
+                        ),
+                    );
+                } else if named.name == named.key {
+                    self.fail(
+                        &format!("{path}.name"),
+                        "must not be the key itself: the name is recorded on every job".into(),
+                    );
+                }
+            }
+            if let Some(first) = names.insert(key.name(), i) {
+                self.fail(
+                    &format!("{path}.name"),
+                    format!(
+                        "{:?} is also the name of server.api_keys[{first}]",
+                        key.name()
+                    ),
+                );
+            }
+            if let Some(first) = secrets.insert(key.secret().to_string(), i) {
+                self.fail(
+                    &path,
+                    format!(
+                        "the same key as server.api_keys[{first}]: one key has one name and role"
+                    ),
                 );
             }
         }

@@ -236,6 +236,11 @@ impl Jobs {
                 .map(|t| i64::try_from(t.as_secs()).unwrap_or(i64::MAX)),
             result_expires_at: None,
             total: bulk.devices.len() as i64,
+            // The handler records the submitting key on every device's spec.
+            submitted_by: bulk
+                .devices
+                .first()
+                .and_then(|d| d.spec.submitted_by.clone()),
         };
         let waves = match plan {
             Ok(waves) => waves,
@@ -685,6 +690,7 @@ fn view(batch: &BatchRow, jobs: &[crate::store::BatchJob]) -> Value {
         "waves": waves_view,
         "request": serde_json::from_str::<Value>(&batch.request).unwrap_or(Value::Null),
         "webhook": batch.webhook.as_deref().and_then(|w| serde_json::from_str::<Value>(w).ok()),
+        "submitted_by": batch.submitted_by,
     })
 }
 

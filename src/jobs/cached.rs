@@ -29,6 +29,14 @@ impl Lookup {
         !self.keys.is_empty()
     }
 
+    /// Whether a cached retval still lacks its parsed records.
+    pub(super) fn hits_to_parse(&self) -> bool {
+        self.hits
+            .iter()
+            .flatten()
+            .any(|r| r.exit_status == 0 && r.parsed.is_none())
+    }
+
     /// Puts the device's retvals (for the misses, in order) between the cached ones.
     pub(super) fn merge(&mut self, device: Vec<Retval>) -> Vec<Retval> {
         if self.keys.is_empty() {
@@ -103,6 +111,7 @@ pub(super) async fn lookup(deps: &Arc<Deps>, spec: &JobSpec) -> Lookup {
                     exit_status: 0,
                     duration: Duration::ZERO,
                     parsed: entry.parsed,
+                    parse_error: None,
                     cache: level,
                 }));
             }

@@ -44,7 +44,7 @@ use crate::ssh::Connector;
 use crate::ssh::pool::Pool;
 use crate::store::{self, CancelOutcome, JobFilter, JobRow, Store};
 use lanes::{Lane, Lanes};
-pub use model::{Driver, Job, JobSpec, Work};
+pub use model::{Driver, Job, JobSpec, Work, new_row};
 pub use vendors::{Parsers, PluginVendors, Profiles, Strategies};
 
 /// Rebuilds a job spec from the request text it was sealed from (the API's validation, with
@@ -316,7 +316,7 @@ impl Jobs {
         let mut lookup = None;
         if spec.cache.enabled && !spec.cache.refresh && spec.queue != "pinned" {
             let mut found = cached::lookup(&self.inner.deps, &spec).await;
-            if let Some(outcome) = runner::answered_by_cache(&self.inner.deps, &spec, &mut found) {
+            if let Some(outcome) = runner::answered_by_cache(&spec, &mut found) {
                 return self.record_answered(&spec, outcome).await;
             }
             lookup = Some(found);
@@ -513,40 +513,6 @@ impl Inner {
     /// Workers bulk jobs may hold now.
     fn bulk_cap(&self) -> usize {
         lanes::bulk_share(self.workers_wanted.load(Ordering::Relaxed))
-    }
-}
-
-/// The row a new job is recorded as (`batch`: batch id, wave, device index).
-pub fn new_row(
-    id: &str,
-    spec: &JobSpec,
-    created: chrono::DateTime<Utc>,
-    batch: Option<(&str, i64, i64)>,
-) -> JobRow {
-    JobRow {
-        id: id.to_string(),
-        status: model::status::QUEUED.into(),
-        queue: spec.queue.clone(),
-        worker: None,
-        created_at: model::format_time(created),
-        started_at: None,
-        ended_at: None,
-        host: spec.target.host.clone(),
-        port: i64::from(spec.target.port),
-        device_type: spec.device_type.clone(),
-        kind: spec.work.kind().into(),
-        command: serde_json::to_string(spec.work.lines()).unwrap_or_else(|_| "[]".into()),
-        request: spec.redacted_request.get().to_owned(),
-        result: None,
-        error_type: None,
-        error_message: None,
-        batch_id: batch.map(|(b, _, _)| b.to_string()),
-        expires_at: spec.ttl.and_then(|ttl| model::after(created, ttl)),
-        wave: batch.map(|(_, wave, _)| wave),
-        device_index: batch.map(|(_, _, index)| index),
-        retry_on_restart: spec.retry_on_restart,
-        webhook: None,
-        result_expires_at: None,
     }
 }
 

@@ -84,6 +84,8 @@ pub struct JobSpec {
     pub result_ttl: Option<Duration>,
     /// Where to announce the job's end.
     pub webhook: Option<super::webhook::Webhook>,
+    /// Name of the API key that submitted it (never the key); recorded on the job.
+    pub submitted_by: Option<String>,
 }
 
 /// A request's `cache` field, resolved.
@@ -146,6 +148,9 @@ pub struct Job {
     /// How the webhook delivery went, once attempted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<Value>,
+    /// Name of the API key that submitted it (`anonymous` without auth); never the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_by: Option<String>,
 }
 
 impl Job {
@@ -179,6 +184,7 @@ impl Job {
                 .webhook
                 .as_deref()
                 .and_then(|r| serde_json::from_str(r).ok()),
+            submitted_by: row.submitted_by.clone(),
         }
     }
 
@@ -188,6 +194,41 @@ impl Job {
             self.status.as_str(),
             status::FINISHED | status::FAILED | status::CANCELED
         )
+    }
+}
+
+/// The row a new job is recorded as (`batch`: batch id, wave, device index).
+pub fn new_row(
+    id: &str,
+    spec: &JobSpec,
+    created: chrono::DateTime<Utc>,
+    batch: Option<(&str, i64, i64)>,
+) -> JobRow {
+    JobRow {
+        id: id.to_string(),
+        status: status::QUEUED.into(),
+        queue: spec.queue.clone(),
+        worker: None,
+        created_at: format_time(created),
+        started_at: None,
+        ended_at: None,
+        host: spec.target.host.clone(),
+        port: i64::from(spec.target.port),
+        device_type: spec.device_type.clone(),
+        kind: spec.work.kind().into(),
+        command: serde_json::to_string(spec.work.lines()).unwrap_or_else(|_| "[]".into()),
+        request: spec.redacted_request.get().to_owned(),
+        result: None,
+        error_type: None,
+        error_message: None,
+        batch_id: batch.map(|(b, _, _)| b.to_string()),
+        expires_at: spec.ttl.and_then(|ttl| after(created, ttl)),
+        wave: batch.map(|(_, wave, _)| wave),
+        device_index: batch.map(|(_, _, index)| index),
+        retry_on_restart: spec.retry_on_restart,
+        webhook: None,
+        result_expires_at: None,
+        submitted_by: spec.submitted_by.clone(),
     }
 }
 

@@ -30,8 +30,10 @@ pub(super) struct Retval {
     pub(super) stderr: String,
     pub(super) exit_status: i64,
     pub(super) duration: Duration,
-    /// Parsed records when they came from the cache.
+    /// Parsed records: from the cache, or from [`parse_outputs`].
     pub(super) parsed: Option<Value>,
+    /// Why the parser gave no records, when it was asked.
+    pub(super) parse_error: Option<String>,
     /// Which cache level answered, `miss` when the device did.
     pub(super) cache: Level,
 }
@@ -69,29 +71,24 @@ pub(super) async fn run_with(
             }),
         };
     }
-    let retvals = lookup.merge(device_retvals);
-    let outcome = build_outcome(deps, spec, retvals, failure, facts);
+    let retvals = parse_outputs(deps, spec, lookup.merge(device_retvals)).await;
+    let outcome = build_outcome(spec, retvals, failure, facts);
     cached::store(deps, spec, &lookup, &outcome).await;
     outcome
 }
 
 /// The outcome when the cache answered every command: no device, no worker needed.
-pub(super) fn answered_by_cache(
-    deps: &Arc<Deps>,
-    spec: &JobSpec,
-    lookup: &mut cached::Lookup,
-) -> Option<Outcome> {
+pub(super) fn answered_by_cache(spec: &JobSpec, lookup: &mut cached::Lookup) -> Option<Outcome> {
     if !lookup.uses_cache() || !lookup.misses.is_empty() {
         return None;
     }
+    // Parsing is a plugin call, kept off this (async) thread: a hit still to be parsed is
+    // answered by a worker, which parses it off the runtime.
+    if spec.parsing.is_some() && lookup.hits_to_parse() {
+        return None;
+    }
     let retvals = lookup.merge(Vec::new());
-    Some(build_outcome(
-        deps,
-        spec,
-        retvals,
-        None,
-        SessionFacts::default(),
-    ))
+    Some(build_outcome(spec, retvals, None, SessionFacts::default()))
 }
 
 /// Session reuse facts for each retval's metadata.
@@ -202,6 +199,7 @@ async fn run_on(
                     exit_status: out.exit_status.map_or(-1, i64::from),
                     duration: out.duration,
                     parsed: None,
+                    parse_error: None,
                     cache: Level::Miss,
                 });
             }
@@ -229,6 +227,7 @@ async fn run_on(
                     exit_status,
                     duration: out.duration,
                     parsed: None,
+                    parse_error: None,
                     cache: Level::Miss,
                 });
             }
@@ -237,8 +236,46 @@ async fn run_on(
     Ok(())
 }
 
+/// Whether `r` still needs the parser.
+fn needs_parse(r: &Retval) -> bool {
+    r.exit_status == 0 && r.parsed.is_none() && r.parse_error.is_none()
+}
+
+/// Parses each successful output the cache did not bring parsed, on a blocking thread:
+/// plugin calls are CPU work up to the call deadline, and the TextFSM engine reads template
+/// files, which must not happen on (or stall) the async runtime's threads. One hop per job.
+async fn parse_outputs(deps: &Arc<Deps>, spec: &JobSpec, mut retvals: Vec<Retval>) -> Vec<Retval> {
+    let Some(parser) = spec.parsing.clone() else {
+        return retvals;
+    };
+    if !retvals.iter().any(needs_parse) {
+        return retvals;
+    }
+    let parsers = deps.parsers.clone();
+    let platform = spec.device_type.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        for r in retvals.iter_mut().filter(|r| needs_parse(r)) {
+            let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                parsers.parse(&parser, &platform, &r.command, &r.stdout)
+            }))
+            .unwrap_or_else(|_| Err(format!("parser {parser} panicked")));
+            match answer {
+                Ok(value) => r.parsed = Some(value),
+                Err(e) => r.parse_error = Some(e),
+            }
+        }
+        retvals
+    })
+    .await;
+    // Every parse is caught above, so only a runtime shutting down gets here; the job is
+    // being abandoned with it.
+    parsed.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "parse task did not finish");
+        Vec::new()
+    })
+}
+
 fn build_outcome(
-    deps: &Arc<Deps>,
     spec: &JobSpec,
     retvals: Vec<Retval>,
     failure: Option<ssh::Error>,
@@ -251,17 +288,10 @@ fn build_outcome(
             if r.exit_status != 0 && first_failed.is_none() {
                 first_failed = Some(r.command.clone());
             }
+            // Parsed beforehand by `parse_outputs` (or brought by the cache).
             let (parsed, parse_error) = match (&spec.parsing, r.exit_status, r.parsed) {
                 (Some(_), 0, Some(parsed)) => (parsed, None),
-                (Some(parser), 0, None) => {
-                    match deps
-                        .parsers
-                        .parse(parser, &spec.device_type, &r.command, &r.stdout)
-                    {
-                        Ok(parsed) => (parsed, None),
-                        Err(e) => (Value::Null, Some(e)),
-                    }
-                }
+                (Some(_), 0, None) => (Value::Null, r.parse_error),
                 _ => (Value::Null, None),
             };
             json!({

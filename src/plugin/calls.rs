@@ -61,17 +61,21 @@ pub fn parse_with(
     command: &str,
     output: &str,
 ) -> Result<Value, Error> {
-    let answer = plugin
-        .call(|store, bindings| match bindings {
-            Bindings::Vendor(b) => b
-                .call_parse(store, platform, command, output)
-                .map(|r| r.map_err(declined_vendor)),
-            Bindings::Parser(b) => b
-                .call_parse(store, platform, command, output)
-                .map(|r| r.map_err(declined_parser)),
-            Bindings::Strategy(_) => Ok(Err((false, "is a strategy, not a parser".to_string()))),
+    let answer = if plugin.grants_files() {
+        // Its calls read files, so they run where a blocked read cannot hold the caller
+        // past the deadline (see `Plugin::call_owned`); that needs owned inputs.
+        let (platform, command, output) = (
+            platform.to_string(),
+            command.to_string(),
+            output.to_string(),
+        );
+        plugin.call_owned(move |store, bindings| {
+            parse_call(store, bindings, &platform, &command, &output)
         })
-        .map_err(|f| call_error(plugin, f))?;
+    } else {
+        plugin.call(|store, bindings| parse_call(store, bindings, platform, command, output))
+    }
+    .map_err(|f| call_error(plugin, f))?;
     match answer {
         Ok(text) => {
             let value: Value = serde_json::from_str(&text).map_err(|e| {
@@ -93,6 +97,27 @@ pub fn parse_with(
             message,
             unsupported,
         }),
+    }
+}
+
+/// One `parse` export call; the inner error is the guest's (unsupported?, message).
+type ParseAnswer = Result<String, (bool, String)>;
+
+fn parse_call(
+    store: &mut wasmtime::Store<super::engine::HostState>,
+    bindings: &Bindings,
+    platform: &str,
+    command: &str,
+    output: &str,
+) -> wasmtime::Result<ParseAnswer> {
+    match bindings {
+        Bindings::Vendor(b) => b
+            .call_parse(store, platform, command, output)
+            .map(|r| r.map_err(declined_vendor)),
+        Bindings::Parser(b) => b
+            .call_parse(store, platform, command, output)
+            .map(|r| r.map_err(declined_parser)),
+        Bindings::Strategy(_) => Ok(Err((false, "is a strategy, not a parser".to_string()))),
     }
 }
 

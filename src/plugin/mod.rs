@@ -84,6 +84,9 @@ pub enum CallFailure {
     /// A fresh instance could not be created.
     #[error("cannot instantiate: {0}")]
     Instantiate(String),
+    /// The plugin already had this many calls running, and none ended within the deadline.
+    #[error("has {0} calls running already (its cap); try again")]
+    Busy(usize),
     /// The guest returned something that breaks the contract (invalid JSON, bad plan).
     #[error("returned an invalid result: {0}")]
     Malformed(String),

@@ -90,6 +90,9 @@ pub struct Host {
     current: RwLock<Arc<Snapshot>>,
     refused: Mutex<BTreeMap<PathBuf, Refused>>,
     dir: PathBuf,
+    /// `plugins.require_sha256`: when set, the only drop-ins that may load (file name →
+    /// sha256).
+    required: RwLock<Option<BTreeMap<String, String>>>,
 }
 
 impl Host {
@@ -120,6 +123,7 @@ impl Host {
             current: RwLock::new(Arc::new(Snapshot::default())),
             refused: Mutex::new(BTreeMap::new()),
             dir,
+            required: RwLock::new(None),
         };
         host.publish();
         Ok(host)
@@ -183,6 +187,52 @@ impl Host {
             return Some(p.sha256.clone());
         }
         self.lock_refused().get(file).map(|r| r.sha256.clone())
+    }
+
+    /// Applies `plugins.require_sha256`; true when it changed. Refusals are then forgotten,
+    /// so the next rescan judges every file again (and unloads one no longer allowed).
+    pub fn set_require_sha256(&self, required: Option<BTreeMap<String, String>>) -> bool {
+        let required = required.map(|map| {
+            map.into_iter()
+                .map(|(file, sha)| (file, sha.to_ascii_lowercase()))
+                .collect()
+        });
+        let mut current = self
+            .required
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *current == required {
+            return false;
+        }
+        *current = required;
+        drop(current);
+        self.lock_refused().clear();
+        true
+    }
+
+    /// Why `file` (whose bytes hash to `sha256`) may not load under
+    /// `plugins.require_sha256`, or `None` when it may.
+    pub fn provenance_refusal(&self, file: &Path, sha256: &str) -> Option<String> {
+        let required = self
+            .required
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let required = required.as_ref()?;
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        match required.get(name) {
+            None => Some(format!(
+                "not listed in plugins.require_sha256 (its sha256 is {sha256})"
+            )),
+            Some(expected) if expected != sha256 => Some(format!(
+                "sha256 {sha256} does not match {expected}, the one plugins.require_sha256 lists for {name}"
+            )),
+            Some(_) => None,
+        }
+    }
+
+    /// The last refusal of `file`, if it stands.
+    pub fn refusal(&self, file: &Path) -> Option<Refused> {
+        self.lock_refused().get(file).cloned()
     }
 
     /// Files currently loaded.

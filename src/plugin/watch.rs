@@ -53,6 +53,22 @@ pub async fn rescan(host: &Arc<Host>) -> (usize, usize) {
             }
         };
         let sha = super::sha256_hex(&bytes);
+        // Provenance first: a file loaded before `plugins.require_sha256` changed must not
+        // keep serving because its bytes did not change.
+        if let Some(reason) = host.provenance_refusal(&path, &sha) {
+            if host
+                .refusal(&path)
+                .is_some_and(|r| r.sha256 == sha && r.reason == reason)
+            {
+                continue;
+            }
+            if host.loaded_files().contains(&path) {
+                host.remove_file(&path);
+            }
+            host.refuse(path, sha, reason);
+            refused += 1;
+            continue;
+        }
         if host.known_sha(&path).as_deref() == Some(sha.as_str()) {
             continue;
         }

@@ -60,10 +60,12 @@ pub struct BatchRow {
     pub result_expires_at: Option<String>,
     /// Devices in the batch.
     pub total: i64,
+    /// Name of the API key that submitted the bulk (never the key itself).
+    pub submitted_by: Option<String>,
 }
 
 const COLUMNS: &str = "id, status, created_at, ended_at, strategy, params, waves, current_wave, reason, \
-    request, sealed, webhook, result_ttl, result_expires_at, total";
+    request, sealed, webhook, result_ttl, result_expires_at, total, submitted_by";
 
 fn from_row(row: &AnyRow) -> Result<BatchRow, sqlx::Error> {
     Ok(BatchRow {
@@ -82,6 +84,7 @@ fn from_row(row: &AnyRow) -> Result<BatchRow, sqlx::Error> {
         result_ttl: int(row, "result_ttl")?,
         result_expires_at: row.try_get("result_expires_at")?,
         total: int(row, "total")?.unwrap_or(0),
+        submitted_by: row.try_get("submitted_by")?,
     })
 }
 
@@ -96,7 +99,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         self.timed(
             sqlx::query(&format!(
-                "INSERT INTO batches ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                "INSERT INTO batches ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
             ))
             .bind(&batch.id)
             .bind(&batch.status)
@@ -113,6 +116,7 @@ impl Store {
             .bind(batch.result_ttl)
             .bind(&batch.result_expires_at)
             .bind(batch.total)
+            .bind(&batch.submitted_by)
             .execute(&mut *tx),
         )
         .await?;

@@ -55,6 +55,8 @@ pub struct JobRow {
     pub webhook: Option<String>,
     /// When the record is deleted (its `result_ttl` after it ended).
     pub result_expires_at: Option<String>,
+    /// Name of the API key that submitted the job (never the key itself).
+    pub submitted_by: Option<String>,
 }
 
 /// What a new job row needs.
@@ -88,12 +90,12 @@ pub enum CancelOutcome {
 
 const COLUMNS: &str = "id, status, queue, worker, created_at, started_at, ended_at, host, port, \
     device_type, kind, command, request, result, error_type, error_message, batch_id, expires_at, \
-    wave, device_index, retry_on_restart, webhook, result_expires_at";
+    wave, device_index, retry_on_restart, webhook, result_expires_at, submitted_by";
 
 /// Columns an insert writes: [`COLUMNS`] plus the sealed request.
-const INSERT_COLUMNS: usize = 24;
+const INSERT_COLUMNS: usize = 25;
 
-/// Rows per multi-row INSERT: 24 × 200 parameters stays far below both databases' limits.
+/// Rows per multi-row INSERT: 25 × 200 parameters stays far below both databases' limits.
 pub(super) const INSERT_CHUNK: usize = 200;
 
 /// One row's INSERT with `?` placeholders, for writers that prepare it once and run it per row.
@@ -135,6 +137,7 @@ fn from_row(row: &AnyRow) -> Result<JobRow, sqlx::Error> {
         retry_on_restart: int(row, "retry_on_restart")?.unwrap_or(0) != 0,
         webhook: row.try_get("webhook")?,
         result_expires_at: row.try_get("result_expires_at")?,
+        submitted_by: row.try_get("submitted_by")?,
     })
 }
 
@@ -192,6 +195,7 @@ pub(crate) async fn insert_rows(
                 .bind(i64::from(job.retry_on_restart))
                 .bind(&job.webhook)
                 .bind(&job.result_expires_at)
+                .bind(&job.submitted_by)
                 .bind(*sealed);
         }
         query.execute(&mut *conn).await?;

@@ -70,6 +70,16 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX IF NOT EXISTS jobs_result_expiry ON jobs (result_expires_at) WHERE result_expires_at IS NOT NULL",
         ],
     ),
+    (
+        5,
+        &[
+            // The name (never the key) of the API key that submitted each job and batch:
+            // who may cancel it, and an audit trail. Rows from before stay NULL, so only
+            // an admin key may cancel them.
+            "ALTER TABLE jobs ADD COLUMN submitted_by TEXT",
+            "ALTER TABLE batches ADD COLUMN submitted_by TEXT",
+        ],
+    ),
 ];
 
 /// Brings the schema up to date; safe to call on every start and from several processes

@@ -139,6 +139,7 @@ fn apply_one(conn: &Connection, op: &Op) -> Result<u64, rusqlite::Error> {
                     i64::from(row.retry_on_restart),
                     row.webhook,
                     row.result_expires_at,
+                    row.submitted_by,
                     sealed,
                 ])?
         }
@@ -197,6 +198,7 @@ mod tests {
             retry_on_restart: true,
             webhook: None,
             result_expires_at: None,
+            submitted_by: Some("ops-bot".into()),
         }
     }
 

@@ -48,7 +48,7 @@ impl Harness {
 
 pub fn test_config(dir: &std::path::Path) -> Config {
     let mut config = Config::default();
-    config.server.api_keys = vec![KEY.to_string()];
+    config.server.api_keys = vec![KEY.into()];
     config.database.url = format!("sqlite://{}", dir.join("jobs.db").display());
     config.ssh.known_hosts = dir.join("known_hosts").display().to_string();
     config.ssh.host_key_policy = HostKeyPolicy::AcceptNew;
