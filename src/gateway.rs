@@ -241,6 +241,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         cache: cache.clone(),
         sealer,
         rebuild,
+        max_output_bytes: config.worker.max_output_bytes,
     };
     let jobs = Jobs::start(
         deps,

@@ -111,6 +111,8 @@ pub struct Deps {
     pub sealer: seal::Sealer,
     /// Turns a sealed request back into a spec.
     pub rebuild: Rebuild,
+    /// `worker.max_output_bytes`: device output one job may receive, all commands together.
+    pub max_output_bytes: u64,
 }
 
 /// A queued job: its id and the spec (with secrets) a worker needs.

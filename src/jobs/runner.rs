@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::model::{Driver, JobSpec, Work};
 use super::{Deps, cached};
 use crate::cache::Level;
+use crate::ssh::backoff::DeviceId;
 use crate::ssh::pool::{self, Session};
-use crate::ssh::{self, CliSession};
+use crate::ssh::{self, CliSession, OutputBudget};
 
 /// How a job ended, before it is written to the store.
 #[derive(Debug)]
@@ -68,6 +69,11 @@ pub(super) async fn run_with(
                 secs: limit.as_secs_f64(),
             }),
         };
+        // Past the output budget nothing the device sent is kept: a job is all or nothing
+        // there, not a record of whichever commands fitted.
+        if matches!(failure, Some(ssh::Error::OutputLimit { .. })) {
+            device_retvals.clear();
+        }
     }
     let retvals = lookup.merge(device_retvals);
     let outcome = build_outcome(deps, spec, retvals, failure, facts);
@@ -131,7 +137,8 @@ async fn execute(
             .connect_latency(lease.connect_time.as_secs_f64());
     }
     facts.wait = lease.wait_time.as_secs_f64();
-    let outcome = run_on(lease.session(), spec, per_command, retvals).await;
+    let budget = OutputBudget::per_job(deps.max_output_bytes);
+    let outcome = run_on(lease.session(), spec, per_command, budget, retvals).await;
     match &outcome {
         Ok(()) => lease.release(),
         Err(_) => lease.discard(),
@@ -141,9 +148,15 @@ async fn execute(
 
 /// Connects and opens the session the spec's driver needs: a logged-in CLI (enable,
 /// paging off, setup done) or a bare connection for exec channels. Shared by the pool's
-/// connect step and `POST /device/test`.
+/// connect step and `POST /device/test`, so both meet the device's login backoff.
 pub async fn open_session(deps: &Deps, spec: &JobSpec) -> Result<Session, ssh::Error> {
-    let conn = deps.connector.connect(&spec.target).await?;
+    let device = DeviceId::of(&spec.target);
+    let login = deps.connector.connect(&spec.target);
+    let conn = deps
+        .pool
+        .backoff()
+        .guard(&device, &spec.target.username, login)
+        .await?;
     match spec.driver {
         Driver::Exec => Ok(Session::Exec(conn)),
         Driver::Cli => {
@@ -172,12 +185,13 @@ async fn run_on(
     session: &mut Session,
     spec: &JobSpec,
     per_command: Duration,
+    mut budget: OutputBudget,
     retvals: &mut Vec<Retval>,
 ) -> Result<(), ssh::Error> {
     match session {
         Session::Exec(conn) => {
             for command in spec.work.lines() {
-                let out = ssh::exec::run(conn, command, per_command).await?;
+                let out = ssh::exec::run_budgeted(conn, command, per_command, &mut budget).await?;
                 retvals.push(Retval {
                     command: command.clone(),
                     stdout: out.stdout,
@@ -190,6 +204,7 @@ async fn run_on(
             }
         }
         Session::Cli(cli) => {
+            cli.set_budget(budget);
             let outputs = match &spec.work {
                 Work::Commands(commands) => {
                     let mut outputs = Vec::with_capacity(commands.len());
