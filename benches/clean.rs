@@ -1,17 +1,25 @@
 //! Hot-path cost of cleaning device output: render + `command_output` of a typical ~2 KB
 //! `show version`, with the bounded renderer (`netpulse::ssh::clean`) and the renderer as it
-//! was before (`clean/before.rs`), in one run; plus a 64 KiB output, the size above which
-//! cleaning moves to a blocking thread (`clean::OFFLOAD_BYTES`).
+//! was before (`clean/before.rs`), in one run; plus the figures behind `clean::OFFLOAD_BYTES`
+//! (64 KiB of plain lines and of lines that need the terminal played out, and a
+//! `spawn_blocking` round trip).
 //!
-//! `cargo bench --bench clean`
+//! `cargo bench --bench clean`. Both renderers are compiled into this crate (`clean/before.rs`
+//! and `clean/after.rs`, which includes `src/ssh/clean.rs`), so a quick optimised run needs
+//! no release build of the dependencies:
+//! `cargo rustc --profile dev --bench clean -- -C opt-level=3` then run the binary it names
+//! with `--bench`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use netpulse::ssh::clean;
 use regex::Regex;
 use std::hint::black_box;
 
+#[path = "clean/after.rs"]
+mod after;
 #[path = "clean/before.rs"]
 mod before;
+
+use after::clean;
 
 /// What a Cisco IOS device sends for `show version`: echo, ~2 KB of CRLF lines, prompt.
 fn show_version() -> String {
@@ -44,14 +52,29 @@ fn bench(c: &mut Criterion) {
         b.iter(|| clean::command_output(black_box(&raw), "show version", &prompt, &[]))
     });
     g.finish();
-    let mut big = String::from("show run\r\n");
-    while big.len() < clean::OFFLOAD_BYTES {
-        big.push_str(" ip address 10.0.0.1 255.255.255.0\x1b[K\r\n interface Gi0/1\r\n");
+    let mut g = c.benchmark_group("render_show_version_2k");
+    g.bench_function("before", |b| b.iter(|| before::render(black_box(&raw))));
+    g.bench_function("after", |b| b.iter(|| clean::render(black_box(&raw))));
+    g.finish();
+    for (name, line) in [
+        (
+            "clean_64k_plain_lines",
+            " ip address 10.0.0.1 255.255.255.0\r\n",
+        ),
+        (
+            "clean_64k_terminal_lines",
+            " ip address 10.0.0.1 255.255.255.0\x1b[K\r\n",
+        ),
+    ] {
+        let mut big = String::from("show run\r\n");
+        while big.len() < 64 * 1024 {
+            big.push_str(line);
+        }
+        big.push_str("R1#");
+        c.bench_function(name, |b| {
+            b.iter(|| clean::command_output(black_box(&big), "show run", &prompt, &[]))
+        });
     }
-    big.push_str("R1#");
-    c.bench_function("clean_offload_threshold_64k", |b| {
-        b.iter(|| clean::command_output(black_box(&big), "show run", &prompt, &[]))
-    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

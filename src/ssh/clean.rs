@@ -23,12 +23,15 @@ pub const MAX_ESCAPE_PARAM: usize = MAX_COLUMNS;
 /// Together with the per-byte allowance it bounds the output at about twice the input, so a
 /// flood of short `ESC[4000Cx` lines cannot amplify into gigabytes.
 const PADDING_ALLOWANCE: usize = MAX_COLUMNS;
-/// Raw output size above which [`command_output_offloaded`] renders on a blocking thread.
-/// Measured with `cargo bench --bench clean`: rendering and extracting runs at roughly
-/// 1 GB/s on plain lines here, so 64 KiB costs about 60 µs inline, which is the scale of a
-/// `spawn_blocking` hand-off plus the wake-up; below it moving the work costs more than it
-/// saves, above it a runtime thread would stall past tokio's ~100 µs guidance.
-pub const OFFLOAD_BYTES: usize = 64 * 1024;
+/// Raw output size above which [`command_output_offloaded`] cleans on a blocking thread.
+/// Measured with `benches/clean.rs` (optimised, on the shared 2-core dev machine while other
+/// builds ran): a 2 KB `show version` cleans in 3–7 µs, 64 KiB of plain lines in about
+/// 345 µs (≈ 190 MB/s), 64 KiB of lines that need the terminal played out (`ESC[K` on each)
+/// in about 2 ms (≈ 32 MB/s), and a `spawn_blocking` round trip costs 24–48 µs. At 4 KiB a
+/// hand-off costs about what plain lines take inline, and the worst inline case stays near
+/// tokio's ~100 µs budget between awaits; typical outputs stay inline, larger ones never
+/// hold a runtime thread for long.
+pub const OFFLOAD_BYTES: usize = 4 * 1024;
 
 /// Renders terminal bytes into lines: CR returns the cursor, BS and `ESC[nD` move it left,
 /// `ESC[nC` right (capped at [`MAX_COLUMNS`]), `ESC[K` erases to the end of line, other
@@ -386,7 +389,7 @@ mod tests {
                 ]
                 .into_iter()
                 .filter_map(|p| {
-                    let spec = crate::ssh::profile::builtin(p)?;
+                    let spec = super::super::super::profile::builtin(p)?;
                     Some(SessionProfile::compile(p, &spec).expect("built-in compiles"))
                 })
                 .collect()
