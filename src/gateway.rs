@@ -256,6 +256,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         sealer,
         rebuild,
         targets: jobs::targets::AllowedTargets::new(&config.security.allowed_targets),
+        max_output_bytes: config.worker.max_output_bytes,
     };
     let jobs = Jobs::start(
         deps,

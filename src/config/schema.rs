@@ -216,6 +216,10 @@ pub struct Worker {
     /// so a restarted gateway can still run them; created on first start. `NETPULSE_SEALING_KEY`
     /// overrides it. Keep it with the database, out of its backups.
     pub sealing_key_file: String,
+    /// Bytes of device output one job may receive across all its commands (64 MiB). A device
+    /// is untrusted: past this the job fails with `output over worker.max_output_bytes (N
+    /// bytes)` and its session is closed. Read at start-up.
+    pub max_output_bytes: u64,
 }
 
 impl Default for Worker {
@@ -226,6 +230,7 @@ impl Default for Worker {
             queue_size: 1000,
             timeout: 30,
             sealing_key_file: ".netpulse/sealing.key".into(),
+            max_output_bytes: 64 * 1024 * 1024,
         }
     }
 }

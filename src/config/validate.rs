@@ -290,6 +290,7 @@ impl Rules<'_> {
         self.at_least("worker.max_connections", w.max_connections as u64, 1);
         self.at_least("worker.queue_size", w.queue_size as u64, 1);
         self.at_least("worker.timeout", w.timeout, 1);
+        self.at_least("worker.max_output_bytes", w.max_output_bytes, 1);
         let p = &c.plugins;
         self.at_least("plugins.memory_limit_mb", p.memory_limit_mb, 1);
         if p.memory_limit_mb > 4096 {

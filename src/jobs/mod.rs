@@ -117,6 +117,8 @@ pub struct Deps {
     pub rebuild: Rebuild,
     /// Where jobs may connect (`security.allowed_targets`, follows reloads).
     pub targets: targets::AllowedTargets,
+    /// `worker.max_output_bytes`: device output one job may receive, all commands together.
+    pub max_output_bytes: u64,
 }
 
 /// A queued job: its id and the spec (with secrets) a worker needs.

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::model::{Driver, JobSpec, Work};
 use super::{Deps, cached};
 use crate::cache::Level;
+use crate::ssh::backoff::DeviceId;
 use crate::ssh::pool::{self, Session};
-use crate::ssh::{self, CliSession};
+use crate::ssh::{self, CliSession, OutputBudget};
 
 /// How a job ended, before it is written to the store.
 #[derive(Debug)]
@@ -70,6 +71,11 @@ pub(super) async fn run_with(
                 secs: limit.as_secs_f64(),
             }),
         };
+        // Past the output budget nothing the device sent is kept: a job is all or nothing
+        // there, not a record of whichever commands fitted.
+        if matches!(failure, Some(ssh::Error::OutputLimit { .. })) {
+            device_retvals.clear();
+        }
     }
     let retvals = parse_outputs(deps, spec, lookup.merge(device_retvals)).await;
     let outcome = build_outcome(spec, retvals, failure, facts);
@@ -128,7 +134,8 @@ async fn execute(
             .connect_latency(lease.connect_time.as_secs_f64());
     }
     facts.wait = lease.wait_time.as_secs_f64();
-    let outcome = run_on(lease.session(), spec, per_command, retvals).await;
+    let budget = OutputBudget::per_job(deps.max_output_bytes);
+    let outcome = run_on(lease.session(), spec, per_command, budget, retvals).await;
     match &outcome {
         Ok(()) => lease.release(),
         Err(_) => lease.discard(),
@@ -138,7 +145,7 @@ async fn execute(
 
 /// Connects and opens the session the spec's driver needs: a logged-in CLI (enable,
 /// paging off, setup done) or a bare connection for exec channels. Shared by the pool's
-/// connect step and `POST /device/test`.
+/// connect step and `POST /device/test`, so both meet the device's login backoff.
 pub async fn open_session(deps: &Deps, spec: &JobSpec) -> Result<Session, ssh::Error> {
     // The allow-list again, at the last moment: DNS may have changed since submit, and the
     // connection goes to the address just checked.
@@ -150,14 +157,22 @@ pub async fn open_session(deps: &Deps, spec: &JobSpec) -> Result<Session, ssh::E
                 target: spec.target.label(),
                 message: refused.0,
             })?;
-    let conn = match checked {
-        None => deps.connector.connect(&spec.target).await?,
+    let target = match checked {
+        None => std::borrow::Cow::Borrowed(&spec.target),
         Some(addr) => {
             let mut target = spec.target.clone();
             target.connect_addr = Some(addr.ip().to_string());
-            deps.connector.connect(&target).await?
+            std::borrow::Cow::Owned(target)
         }
     };
+    // Backoff is keyed by the device as the request named it, whatever address it resolved to.
+    let device = DeviceId::of(&spec.target);
+    let login = deps.connector.connect(&target);
+    let conn = deps
+        .pool
+        .backoff()
+        .guard(&device, &spec.target.username, login)
+        .await?;
     match spec.driver {
         Driver::Exec => Ok(Session::Exec(conn)),
         Driver::Cli => {
@@ -186,12 +201,13 @@ async fn run_on(
     session: &mut Session,
     spec: &JobSpec,
     per_command: Duration,
+    mut budget: OutputBudget,
     retvals: &mut Vec<Retval>,
 ) -> Result<(), ssh::Error> {
     match session {
         Session::Exec(conn) => {
             for command in spec.work.lines() {
-                let out = ssh::exec::run(conn, command, per_command).await?;
+                let out = ssh::exec::run_budgeted(conn, command, per_command, &mut budget).await?;
                 retvals.push(Retval {
                     command: command.clone(),
                     stdout: out.stdout,
@@ -205,6 +221,7 @@ async fn run_on(
             }
         }
         Session::Cli(cli) => {
+            cli.set_budget(budget);
             let outputs = match &spec.work {
                 Work::Commands(commands) => {
                     let mut outputs = Vec::with_capacity(commands.len());

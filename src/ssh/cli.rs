@@ -10,7 +10,8 @@ use tokio::time::timeout_at;
 
 use super::clean;
 use super::connect::Connection;
-use super::{Error, Secret, SessionProfile};
+use super::write::{self, HOUSEKEEPING_TIMEOUT};
+use super::{Error, OutputBudget, Secret, SessionProfile};
 
 /// Terminal size requested, as netmiko does: wide enough that devices never wrap lines.
 const PTY_COLUMNS: u32 = 511;
@@ -18,8 +19,6 @@ const PTY_COLUMNS: u32 = 511;
 const PTY_ROWS: u32 = 1000;
 /// Bytes of the buffer's tail inspected for prompts and pagers; a prompt is one short line.
 const TAIL_BYTES: usize = 1024;
-/// Largest output one command may produce before the session gives up on it (device flood).
-const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
 /// Pager prompts answered for one command before it is treated as runaway output.
 const MAX_PAGES: usize = 100_000;
 /// Characters of the learned hostname a prompt must contain (IOS shortens long hostnames in
@@ -55,6 +54,10 @@ pub struct CliSession {
     broken: bool,
     /// The limit of the step in progress, named in timeout errors.
     limit: Duration,
+    /// When the step in progress must end; every write waits no longer.
+    deadline: Instant,
+    /// Output the current job may still receive (see [`CliSession::set_budget`]).
+    budget: OutputBudget,
 }
 
 impl CliSession {
@@ -102,6 +105,8 @@ impl CliSession {
             setup_warnings: Vec::new(),
             broken: false,
             limit: login_timeout,
+            deadline,
+            budget: OutputBudget::session_default(),
         };
         let banner = session.read_until_prompt(deadline, "login").await?;
         let prompt_line = clean::last_line(&banner);
@@ -146,18 +151,34 @@ impl CliSession {
         self.privileged
     }
 
+    /// Sets the output budget for the job about to run on this session: every read counts
+    /// against it, and past it the command fails with [`Error::OutputLimit`] and the session
+    /// is marked broken.
+    pub fn set_budget(&mut self, budget: OutputBudget) {
+        self.budget = budget;
+    }
+
     /// Runs one command and returns its cleaned output; a device error is reported in
     /// [`CommandOutput::error`], not as `Err`.
     pub async fn run(&mut self, command: &str, limit: Duration) -> Result<CommandOutput, Error> {
         let started = Instant::now();
         let deadline = started + limit;
         self.limit = limit;
+        self.deadline = deadline;
         self.send_line(command).await?;
         let raw = self.read_until_prompt(deadline, command).await?;
-        let output =
-            clean::command_output(&raw, command, &self.profile.prompt, &self.profile.noise);
-        let error = self.profile.device_error(&output);
+        if let Err(e) = self.budget.charge(raw.len()) {
+            self.broken = true;
+            return Err(e);
+        }
         let tail = clean::last_line(&raw);
+        let Some(output) = clean::command_output_offloaded(raw, command, &self.profile).await
+        else {
+            return Err(
+                self.closed("while cleaning the output: the runtime is shutting down".into())
+            );
+        };
+        let error = self.profile.device_error(&output);
         self.track_mode(&tail);
         Ok(CommandOutput {
             command: command.to_string(),
@@ -215,24 +236,35 @@ impl CliSession {
 
     /// Sends a NUL byte: devices ignore it, and it keeps their exec-timeout from closing an
     /// idle session (netmiko's `is_alive` does the same).
+    ///
+    /// Bounded by [`HOUSEKEEPING_TIMEOUT`]: a device that stopped reading fails its nudge
+    /// (and is closed) instead of holding the reaper.
     pub async fn nudge(&mut self) -> Result<(), Error> {
-        self.channel
-            .data_bytes(vec![0u8])
+        let deadline = Instant::now() + HOUSEKEEPING_TIMEOUT;
+        write::data(&self.channel, vec![0u8], deadline)
             .await
-            .map_err(|e| self.closed(format!("while sending a keepalive: {e}")))
+            .map_err(|e| {
+                self.broken = true;
+                e.into_error(
+                    &self.conn.label,
+                    "sending a keepalive",
+                    HOUSEKEEPING_TIMEOUT,
+                )
+            })
     }
 
     /// Closes the channel and the connection politely (best effort, bounded).
     pub async fn close(self) {
+        let deadline = Instant::now() + HOUSEKEEPING_TIMEOUT;
         let bye = async {
-            let _ = self.channel.eof().await;
+            let _ = write::eof(&self.channel, deadline).await;
             let _ = self
                 .conn
                 .handle
                 .disconnect(russh::Disconnect::ByApplication, "", "en")
                 .await;
         };
-        let _ = tokio::time::timeout(Duration::from_secs(2), bye).await;
+        let _ = tokio::time::timeout_at(deadline.into(), bye).await;
     }
 
     async fn enable(&mut self, secret: &Secret, deadline: Instant) -> Result<(), Error> {
@@ -299,19 +331,25 @@ impl CliSession {
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
-        self.channel
-            .data_bytes(bytes)
-            .await
-            .map_err(|e| self.closed(format!("while sending a command: {e}")))
+        self.send_bytes(bytes, "sending a command").await
     }
 
     async fn send_secret(&mut self, secret: &Secret) -> Result<(), Error> {
         let mut bytes = secret.expose().as_bytes().to_vec();
         bytes.push(b'\n');
-        self.channel
-            .data_bytes(bytes)
+        self.send_bytes(bytes, "sending the enable secret").await
+    }
+
+    /// Writes `bytes` by the step's deadline; a write that fails or times out breaks the
+    /// session.
+    async fn send_bytes(&mut self, bytes: Vec<u8>, during: &str) -> Result<(), Error> {
+        let deadline = self.deadline;
+        write::data(&self.channel, bytes, deadline)
             .await
-            .map_err(|e| self.closed(format!("while sending the enable secret: {e}")))
+            .map_err(|e| {
+                self.broken = true;
+                e.into_error(&self.conn.label, during, self.limit)
+            })
     }
 
     async fn read_until_prompt(&mut self, deadline: Instant, what: &str) -> Result<String, Error> {
@@ -357,12 +395,9 @@ impl CliSession {
                 }
                 Some(_) => continue,
             }
-            if buffer.len() > MAX_OUTPUT_BYTES {
+            if let Err(e) = self.budget.check(buffer.len()) {
                 self.broken = true;
-                return Err(Error::Session {
-                    target: self.conn.label.clone(),
-                    message: format!("output of {what:?} exceeded {MAX_OUTPUT_BYTES} bytes"),
-                });
+                return Err(e);
             }
             // Prompts, pagers and questions never end with a newline: a chunk that does
             // leaves nothing to look at (most of a long output arrives this way).
@@ -396,10 +431,8 @@ impl CliSession {
                     .map_or(0, |i| i + 1);
                 buffer.truncate(cut);
                 let keys = profile.pager_continue.clone();
-                self.channel
-                    .data_bytes(keys.into_bytes())
-                    .await
-                    .map_err(|e| self.closed(format!("while paging: {e}")))?;
+                self.deadline = deadline;
+                self.send_bytes(keys.into_bytes(), "paging").await?;
                 continue;
             }
             if let Some((_, answer)) = profile.answers.iter().find(|(q, _)| q.is_match(&tail)) {
@@ -426,6 +459,7 @@ impl CliSession {
     pub async fn probe(&mut self, limit: Duration) -> Result<(), Error> {
         let deadline = Instant::now() + limit;
         self.limit = limit;
+        self.deadline = deadline;
         self.send_line("").await?;
         let raw = self.read_until_prompt(deadline, "<enter>").await?;
         let tail = clean::last_line(&raw);

@@ -180,7 +180,18 @@ impl client::Handler for Handler {
                 ));
             }
         };
-        match self.host_keys.check(&self.host, self.port, key) {
+        // The check reads (and may rewrite) known_hosts: file work, kept off the runtime's
+        // threads. New connections only; a pooled command never gets here.
+        let (host_keys, host, port, key) = (
+            self.host_keys.clone(),
+            self.host.clone(),
+            self.port,
+            key.clone(),
+        );
+        let checked = tokio::task::spawn_blocking(move || host_keys.check(&host, port, &key))
+            .await
+            .unwrap_or_else(|e| Err(format!("the host key check did not finish: {e}")));
+        match checked {
             Ok(()) => Ok(true),
             Err(reason) => {
                 self.rejection = Some(reason.clone());

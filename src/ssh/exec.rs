@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use russh::ChannelMsg;
 
-use super::Error;
 use super::connect::Connection;
+use super::{Error, OutputBudget};
 
 /// Output of one exec-channel command.
 #[derive(Debug, Clone)]
@@ -23,13 +23,25 @@ pub struct ExecOutput {
     pub duration: Duration,
 }
 
-/// Largest output kept per stream; the rest is dropped with a marker.
-const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
-
 /// Runs `command` on a new exec channel of `conn` and reads until the channel closes
 /// (exit-status, then EOF, then close: reading only to EOF would miss a late status).
+/// Output is bounded by the session's default budget; a job passes its own through
+/// [`run_budgeted`].
 pub async fn run(conn: &Connection, command: &str, limit: Duration) -> Result<ExecOutput, Error> {
+    run_budgeted(conn, command, limit, &mut OutputBudget::session_default()).await
+}
+
+/// [`run`], counting stdout and stderr against `budget`: past it the command fails with
+/// [`Error::OutputLimit`] (the connection should then be discarded). Every step, the
+/// channel open and the exec request included, ends within `limit`.
+pub async fn run_budgeted(
+    conn: &Connection,
+    command: &str,
+    limit: Duration,
+    budget: &mut OutputBudget,
+) -> Result<ExecOutput, Error> {
     let started = Instant::now();
+    let room = *budget;
     let work = async {
         let mut channel = conn
             .handle
@@ -52,13 +64,14 @@ pub async fn run(conn: &Connection, command: &str, limit: Duration) -> Result<Ex
         let mut saw_eof = false;
         while let Some(msg) = channel.wait().await {
             match msg {
-                ChannelMsg::Data { data } => append(&mut stdout, &data),
-                ChannelMsg::ExtendedData { data, ext: 1 } => append(&mut stderr, &data),
+                ChannelMsg::Data { data } => stdout.extend_from_slice(&data),
+                ChannelMsg::ExtendedData { data, ext: 1 } => stderr.extend_from_slice(&data),
                 ChannelMsg::ExitStatus { exit_status: code } => exit_status = Some(code),
                 ChannelMsg::Eof => saw_eof = true,
                 ChannelMsg::Close => break,
                 _ => {}
             }
+            room.check(stdout.len().saturating_add(stderr.len()))?;
         }
         if !saw_eof && exit_status.is_none() {
             return Err(Error::Closed {
@@ -66,24 +79,25 @@ pub async fn run(conn: &Connection, command: &str, limit: Duration) -> Result<Ex
                 during: format!("while running {command:?}"),
             });
         }
-        Ok(ExecOutput {
+        let received = stdout.len().saturating_add(stderr.len());
+        let out = ExecOutput {
             command: command.to_string(),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
             exit_status,
             duration: started.elapsed(),
-        })
+        };
+        Ok((out, received))
     };
-    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-        Err(Error::Timeout {
-            target: conn.label.clone(),
-            what: format!("command {command:?}"),
-            secs: limit.as_secs_f64(),
-        })
-    })
-}
-
-fn append(buffer: &mut Vec<u8>, data: &[u8]) {
-    let room = MAX_STREAM_BYTES.saturating_sub(buffer.len());
-    buffer.extend_from_slice(&data[..data.len().min(room)]);
+    let (out, received) = tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Timeout {
+                target: conn.label.clone(),
+                what: format!("command {command:?}"),
+                secs: limit.as_secs_f64(),
+            })
+        })?;
+    budget.charge(received)?;
+    Ok(out)
 }

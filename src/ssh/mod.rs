@@ -7,21 +7,33 @@
 //! - [`target`]: who to connect to and with which (redacted) secrets.
 //! - [`connect`]: TCP + SSH handshake + auth, each bounded by a timeout.
 //! - [`hostkeys`]: known_hosts policies (strict, accept-new, accept-any).
+//! - [`known_hosts`]: the strict known_hosts reader those policies rely on.
 //! - [`profile`]: the compiled session profile and the built-in fallbacks.
 //! - [`cli`]: the interactive session: prompt, enable, paging, commands, config pushes.
 //! - [`exec`]: one command per exec channel, with exit status.
-//! - [`pool`]: long-lived sessions per device under a global cap, reaper, adaptive sizing.
+//! - [`pool`]: long-lived sessions per device under a global cap, reaper, adaptive sizing
+//!   (what it lends, `Session` and `Key`, in `session`; its figures in `pool_stats`).
 //! - [`clean`]: turning raw terminal bytes into the command's output.
+//! - [`write`]: channel writes and requests bounded by the step's deadline.
+//! - [`budget`]: the output a job may receive across its commands.
+//! - [`backoff`]: per-device login backoff after authentication failures.
 
+pub mod backoff;
+pub mod budget;
 pub mod clean;
 pub mod cli;
 pub mod connect;
 pub mod exec;
 pub mod hostkeys;
+pub mod known_hosts;
 pub mod pool;
+mod pool_stats;
 pub mod profile;
+mod session;
 pub mod target;
+pub mod write;
 
+pub use budget::OutputBudget;
 pub use cli::{CliSession, CommandOutput};
 pub use connect::{Connection, Connector};
 pub use profile::{ProfileSpec, SessionProfile};
@@ -89,6 +101,14 @@ pub enum Error {
         /// What the device did instead.
         message: String,
     },
+    /// The device sent more output than the budget allows (a flood, or a runaway command).
+    #[error("output over {name} ({limit} bytes)")]
+    OutputLimit {
+        /// What the limit is called (a config key).
+        name: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A profile regex does not compile.
     #[error("session profile for {platform}: {message}")]
     Profile {
@@ -111,6 +131,7 @@ impl Error {
             Error::Closed { .. } => "connection_closed",
             Error::Session { .. } => "session",
             Error::Profile { .. } => "profile",
+            Error::OutputLimit { .. } => "output_limit",
         }
     }
 }

@@ -5,78 +5,24 @@
 //! `max_connections_per_device` (grown and shrunk adaptively), a global cap `max_size` where
 //! a waiter gets the least-recently-used idle session of another device closed for it, a
 //! reaper for idle sessions and keepalive nudges, and per-device backoff after an
-//! authentication failure so a wrong password cannot become a connection storm.
+//! authentication failure ([`super::backoff`]) so a wrong password cannot become a
+//! connection storm.
+//!
+//! Counters taken for a caller (`connecting`, `waiters`) are held by drop guards: a job that
+//! times out or is cancelled mid-acquire gives them back like one that finishes.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::connect::Connection;
-use super::{CliSession, Error};
-
-/// A pooled session: an interactive CLI or a bare connection for exec channels.
-pub enum Session {
-    /// Interactive CLI, already past login, enable and paging-off.
-    Cli(CliSession),
-    /// Authenticated connection; each command opens its own exec channel.
-    Exec(Connection),
-}
-
-impl Session {
-    fn is_broken(&self) -> bool {
-        match self {
-            Session::Cli(s) => s.is_broken(),
-            Session::Exec(c) => c.handle.is_closed(),
-        }
-    }
-
-    /// Closes the session politely (best effort, bounded).
-    pub async fn close(self) {
-        match self {
-            Session::Cli(s) => s.close().await,
-            Session::Exec(c) => {
-                let close = c
-                    .handle
-                    .disconnect(russh::Disconnect::ByApplication, "", "en");
-                let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
-            }
-        }
-    }
-
-    async fn nudge(&mut self) -> bool {
-        match self {
-            Session::Cli(s) => s.nudge().await.is_ok(),
-            Session::Exec(c) => !c.handle.is_closed(),
-        }
-    }
-}
-
-/// What identifies a reusable session: the device (host, port, connect address), the login
-/// (user and a digest of the credentials, so a session is never lent to other credentials),
-/// the platform and driver, and the privilege the session was set up with.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Key {
-    /// Device host.
-    pub host: String,
-    /// Device port.
-    pub port: u16,
-    /// Connect address when it differs.
-    pub connect_addr: Option<String>,
-    /// Login name.
-    pub username: String,
-    /// Digest of the credentials (never the credentials themselves).
-    pub credential: String,
-    /// Platform.
-    pub device_type: String,
-    /// `cli` or `exec`.
-    pub driver: &'static str,
-    /// Whether the session entered enable mode.
-    pub privileged: bool,
-}
+use super::Error;
+use super::backoff::Backoff;
+use super::pool_stats::Counters;
+pub use super::pool_stats::Stats;
+pub use super::session::{Key, Session, credential_digest};
 
 /// Live-tunable pool bounds (config reload changes them without a restart).
 #[derive(Debug, Clone)]
@@ -115,9 +61,6 @@ struct Device {
     /// Adaptive cap, between 1 and `per_device`.
     cap: usize,
     last_used: Option<Instant>,
-    /// After an auth failure, no new connection before this instant.
-    backoff_until: Option<Instant>,
-    auth_failures: u32,
 }
 
 impl Device {
@@ -137,54 +80,13 @@ impl State {
     }
 }
 
-/// Pool figures for `/system/stats` and `/metrics` (the seed's ConnectionPoolMonitor).
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Stats {
-    /// Sessions open (idle + active + connecting).
-    pub total: usize,
-    /// Sessions running a command.
-    pub active: usize,
-    /// Sessions waiting for work.
-    pub idle: usize,
-    /// Requests waiting for a slot.
-    pub waiters: usize,
-    /// Devices with at least one session or waiter.
-    pub devices: usize,
-    /// `total / max_size`.
-    pub utilization: f64,
-    /// Acquire calls since start.
-    pub requests: u64,
-    /// Acquires served by an idle session.
-    pub reused: u64,
-    /// New connections opened.
-    pub connects: u64,
-    /// Idle sessions closed to make room for another device.
-    pub evictions: u64,
-    /// Adaptive cap increases.
-    pub grows: u64,
-    /// Adaptive cap decreases.
-    pub shrinks: u64,
-    /// Total seconds spent waiting for a slot.
-    pub wait_seconds: f64,
-}
-
-#[derive(Default)]
-struct Counters {
-    requests: AtomicU64,
-    reused: AtomicU64,
-    connects: AtomicU64,
-    evictions: AtomicU64,
-    grows: AtomicU64,
-    shrinks: AtomicU64,
-    wait_micros: AtomicU64,
-}
-
 /// The session pool. Cheap to clone.
 #[derive(Clone)]
 pub struct Pool {
     state: Arc<Mutex<State>>,
     freed: Arc<Notify>,
     counters: Arc<Counters>,
+    backoff: Backoff,
 }
 
 /// A session lent out. Give it back with [`Lease::release`] (healthy) or drop it
@@ -209,8 +111,40 @@ enum Step {
     Wait,
 }
 
-/// Longest a device is left alone after repeated authentication failures.
-const MAX_AUTH_BACKOFF: Duration = Duration::from_secs(60);
+/// A `connecting` count taken for one caller; given back when dropped, however the
+/// caller's future ends.
+struct Connecting<'a> {
+    pool: &'a Pool,
+    key: &'a Key,
+}
+
+impl Drop for Connecting<'_> {
+    fn drop(&mut self) {
+        let mut state = self.pool.lock();
+        if let Some(device) = state.devices.get_mut(self.key) {
+            device.connecting = device.connecting.saturating_sub(1);
+        }
+        drop(state);
+        self.pool.freed.notify_one();
+    }
+}
+
+/// Whether one caller is counted in its device's `waiters`; uncounts it when dropped.
+struct Waiting<'a> {
+    pool: &'a Pool,
+    key: &'a Key,
+    counted: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.counted
+            && let Some(device) = self.pool.lock().devices.get_mut(self.key)
+        {
+            device.waiters = device.waiters.saturating_sub(1);
+        }
+    }
+}
 
 impl Pool {
     /// An empty pool with `settings`.
@@ -222,7 +156,14 @@ impl Pool {
             })),
             freed: Arc::new(Notify::new()),
             counters: Arc::new(Counters::default()),
+            backoff: Backoff::default(),
         }
+    }
+
+    /// The per-device login backoff; every login to a device (pooled or `/device/test`)
+    /// goes through it.
+    pub fn backoff(&self) -> &Backoff {
+        &self.backoff
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -250,12 +191,16 @@ impl Pool {
         let started = Instant::now();
         let limit = self.lock().settings.acquire_timeout;
         let deadline = started + limit;
-        let mut waiting = false;
+        let mut waiting = Waiting {
+            pool: self,
+            key,
+            counted: false,
+        };
         loop {
             let notified = self.freed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let step = self.decide(key, &mut waiting)?;
+            let step = self.decide(key, &mut waiting.counted);
             match step {
                 Step::Reuse(session) => {
                     self.counters.reused.fetch_add(1, Ordering::Relaxed);
@@ -264,24 +209,23 @@ impl Pool {
                 Step::Evict(victim) => {
                     self.counters.evictions.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(device = %key.host, "closing another device's idle session to make room");
+                    // Awaited (it is bounded): the device side never sees more than
+                    // `max_size` connections at once.
                     victim.close().await;
                     continue;
                 }
                 Step::Connect => {
+                    let slot = Connecting { pool: self, key };
                     let wait = started.elapsed();
                     let connect_started = Instant::now();
                     let result = connect().await;
-                    return self.connected(key, result, connect_started.elapsed(), wait);
+                    return self.connected(slot, result, connect_started.elapsed(), wait);
                 }
                 Step::Wait => {
                     if tokio::time::timeout_at(deadline.into(), notified)
                         .await
                         .is_err()
                     {
-                        let mut state = self.lock();
-                        if let Some(d) = state.devices.get_mut(key) {
-                            d.waiters = d.waiters.saturating_sub(1);
-                        }
                         return Err(Error::Timeout {
                             target: format!("{}:{}", key.host, key.port),
                             what: "waiting for a free session".into(),
@@ -293,7 +237,9 @@ impl Pool {
         }
     }
 
-    fn decide(&self, key: &Key, waiting: &mut bool) -> Result<Step, Error> {
+    /// Picks the next step for `key` under the lock. `waiting` says whether the caller is
+    /// counted in the device's `waiters`; it is uncounted here whenever the step is not a wait.
+    fn decide(&self, key: &Key, waiting: &mut bool) -> Step {
         let mut state = self.lock();
         let settings = state.settings.clone();
         let total = state.total();
@@ -305,17 +251,6 @@ impl Pool {
             },
             ..Device::default()
         });
-        if let Some(until) = device.backoff_until
-            && Instant::now() < until
-        {
-            if *waiting {
-                device.waiters = device.waiters.saturating_sub(1);
-            }
-            return Err(Error::Auth {
-                target: format!("{}:{}", key.host, key.port),
-                user: key.username.clone(),
-            });
-        }
         // Most recently returned first: it is the warmest, and the rest can age out.
         while let Some(idle) = device.idle.pop() {
             if idle.session.is_broken() {
@@ -323,10 +258,10 @@ impl Pool {
             }
             device.active += 1;
             device.last_used = Some(Instant::now());
-            if *waiting {
+            if std::mem::take(waiting) {
                 device.waiters = device.waiters.saturating_sub(1);
             }
-            return Ok(Step::Reuse(idle.session));
+            return Step::Reuse(idle.session);
         }
         let cap = device.cap.min(settings.per_device).max(1);
         let open = device.open();
@@ -344,14 +279,14 @@ impl Pool {
             if total < settings.max_size {
                 device.connecting += 1;
                 device.last_used = Some(Instant::now());
-                if *waiting {
+                if std::mem::take(waiting) {
                     device.waiters = device.waiters.saturating_sub(1);
                 }
-                return Ok(Step::Connect);
+                return Step::Connect;
             }
             // Global cap reached: close the least-recently-used idle session elsewhere.
             if let Some(victim) = take_lru_idle(&mut state, key) {
-                return Ok(Step::Evict(victim));
+                return Step::Evict(victim);
             }
         }
         let device = state.devices.entry(key.clone()).or_default();
@@ -359,24 +294,26 @@ impl Pool {
             device.waiters += 1;
             *waiting = true;
         }
-        Ok(Step::Wait)
+        Step::Wait
     }
 
+    /// Turns the `connecting` slot into an active session, or gives it back on failure.
     fn connected(
         &self,
-        key: &Key,
+        slot: Connecting<'_>,
         result: Result<Session, Error>,
         connect_time: Duration,
         wait: Duration,
     ) -> Result<Lease, Error> {
-        let mut state = self.lock();
-        let device = state.devices.entry(key.clone()).or_default();
-        device.connecting = device.connecting.saturating_sub(1);
+        let key = slot.key;
         match result {
             Ok(session) => {
+                // The slot becomes `active` under one lock, so the total never dips.
+                std::mem::forget(slot);
+                let mut state = self.lock();
+                let device = state.devices.entry(key.clone()).or_default();
+                device.connecting = device.connecting.saturating_sub(1);
                 device.active += 1;
-                device.auth_failures = 0;
-                device.backoff_until = None;
                 drop(state);
                 self.counters.connects.fetch_add(1, Ordering::Relaxed);
                 self.counters
@@ -385,15 +322,7 @@ impl Pool {
                 Ok(self.lease(key, session, false, connect_time, wait))
             }
             Err(e) => {
-                if matches!(e, Error::Auth { .. }) {
-                    device.auth_failures += 1;
-                    let backoff =
-                        Duration::from_secs(1 << device.auth_failures.min(6)).min(MAX_AUTH_BACKOFF);
-                    device.backoff_until = Some(Instant::now() + backoff);
-                    tracing::warn!(device = %key.host, user = %key.username, backoff_secs = backoff.as_secs(), "authentication failed; backing off this device");
-                }
-                drop(state);
-                self.freed.notify_one();
+                drop(slot);
                 Err(e)
             }
         }
@@ -441,7 +370,7 @@ impl Pool {
         drop(state);
         self.freed.notify_one();
         if let Some(session) = to_close {
-            tokio::spawn(session.close());
+            spawn_close(session);
         }
     }
 
@@ -527,21 +456,32 @@ impl Pool {
                     nudging.push((key.clone(), device.idle.remove(n)));
                 }
             }
-            state.devices.retain(|_, d| {
-                d.open() > 0 || d.waiters > 0 || d.backoff_until.is_some_and(|t| t > now)
-            });
+            state.devices.retain(|_, d| d.open() > 0 || d.waiters > 0);
         }
         let closed = closing.len();
+        // Closes run on their own (each bounded): one device that stopped reading must not
+        // hold the reaper, or the nudges of every other device behind it.
         for session in closing {
-            session.close().await;
+            spawn_close(session);
         }
+        // Nudges run together, each bounded by HOUSEKEEPING_TIMEOUT, no lock held.
+        let mut nudges = tokio::task::JoinSet::new();
         for (key, mut idle) in nudging {
-            if idle.session.nudge().await {
+            nudges.spawn(async move {
+                let alive = idle.session.nudge().await;
+                (key, idle, alive)
+            });
+        }
+        while let Some(done) = nudges.join_next().await {
+            let Ok((key, mut idle, alive)) = done else {
+                continue;
+            };
+            if alive {
                 idle.since = Instant::now();
                 let mut state = self.lock();
                 state.devices.entry(key).or_default().idle.push(idle);
             } else {
-                idle.session.close().await;
+                spawn_close(idle.session);
             }
         }
         if closed > 0 {
@@ -564,33 +504,6 @@ impl Pool {
     }
 }
 
-/// A digest of the credentials for [`Key::credential`]: salted per process, so it means
-/// nothing outside this process and is never stored.
-pub fn credential_digest(target: &super::Target, secret: Option<&super::Secret>) -> String {
-    use sha2::{Digest, Sha256};
-    static SALT: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
-    let salt = SALT.get_or_init(rand::random);
-    let mut h = Sha256::new();
-    h.update(salt);
-    h.update(target.username.as_bytes());
-    h.update([0]);
-    match &target.auth {
-        super::Auth::Password(p) => {
-            h.update(b"p");
-            h.update(p.expose().as_bytes());
-        }
-        super::Auth::Key { pem, passphrase } => {
-            h.update(b"k");
-            h.update(pem.expose().as_bytes());
-            h.update([0]);
-            h.update(passphrase.as_ref().map_or("", |p| p.expose()).as_bytes());
-        }
-    }
-    h.update([0]);
-    h.update(secret.map_or("", |s| s.expose()).as_bytes());
-    hex::encode(&h.finalize()[..16])
-}
-
 fn take_lru_idle(state: &mut State, except: &Key) -> Option<Session> {
     let (key, pos) = state
         .devices
@@ -608,6 +521,14 @@ fn take_lru_idle(state: &mut State, except: &Key) -> Option<Session> {
         .devices
         .get_mut(&key)
         .map(|d| d.idle.remove(pos).session)
+}
+
+/// Closes `session` on its own task (each close is bounded by
+/// [`super::write::HOUSEKEEPING_TIMEOUT`]); nothing to do once the runtime is gone.
+fn spawn_close(session: Session) {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(session.close());
+    }
 }
 
 fn utilization(used: usize, cap: usize) -> f64 {
@@ -636,7 +557,7 @@ impl Lease {
     /// Closes the session instead of returning it (after any error).
     pub fn discard(mut self) {
         if let Some(session) = self.session.take() {
-            tokio::spawn(session.close());
+            spawn_close(session);
         }
         self.pool.give_back(&self.key, None);
     }
@@ -646,9 +567,7 @@ impl Drop for Lease {
     fn drop(&mut self) {
         // Dropped without release (an error path or a cancelled job): never reuse it.
         if let Some(session) = self.session.take() {
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(session.close());
-            }
+            spawn_close(session);
             self.pool.give_back(&self.key, None);
         }
     }

@@ -1,0 +1,94 @@
+//! What the pool lends: a [`Session`] (interactive CLI or bare connection for exec
+//! channels) and the [`Key`] that says which requests may reuse it.
+
+use super::CliSession;
+use super::connect::Connection;
+use super::write::HOUSEKEEPING_TIMEOUT;
+
+/// A pooled session: an interactive CLI or a bare connection for exec channels.
+pub enum Session {
+    /// Interactive CLI, already past login, enable and paging-off.
+    Cli(CliSession),
+    /// Authenticated connection; each command opens its own exec channel.
+    Exec(Connection),
+}
+
+impl Session {
+    pub(super) fn is_broken(&self) -> bool {
+        match self {
+            Session::Cli(s) => s.is_broken(),
+            Session::Exec(c) => c.handle.is_closed(),
+        }
+    }
+
+    /// Closes the session politely (best effort, bounded).
+    pub async fn close(self) {
+        match self {
+            Session::Cli(s) => s.close().await,
+            Session::Exec(c) => {
+                let close = c
+                    .handle
+                    .disconnect(russh::Disconnect::ByApplication, "", "en");
+                let _ = tokio::time::timeout(HOUSEKEEPING_TIMEOUT, close).await;
+            }
+        }
+    }
+
+    /// A keepalive: true when the session took it (bounded; see `CliSession::nudge`).
+    pub(super) async fn nudge(&mut self) -> bool {
+        match self {
+            Session::Cli(s) => s.nudge().await.is_ok(),
+            Session::Exec(c) => !c.handle.is_closed(),
+        }
+    }
+}
+
+/// What identifies a reusable session: the device (host, port, connect address), the login
+/// (user and a digest of the credentials, so a session is never lent to other credentials),
+/// the platform and driver, and the privilege the session was set up with.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// Device host.
+    pub host: String,
+    /// Device port.
+    pub port: u16,
+    /// Connect address when it differs.
+    pub connect_addr: Option<String>,
+    /// Login name.
+    pub username: String,
+    /// Digest of the credentials (never the credentials themselves).
+    pub credential: String,
+    /// Platform.
+    pub device_type: String,
+    /// `cli` or `exec`.
+    pub driver: &'static str,
+    /// Whether the session entered enable mode.
+    pub privileged: bool,
+}
+
+/// A digest of the credentials for [`Key::credential`]: salted per process, so it means
+/// nothing outside this process and is never stored.
+pub fn credential_digest(target: &super::Target, secret: Option<&super::Secret>) -> String {
+    use sha2::{Digest, Sha256};
+    static SALT: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    let salt = SALT.get_or_init(rand::random);
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(target.username.as_bytes());
+    h.update([0]);
+    match &target.auth {
+        super::Auth::Password(p) => {
+            h.update(b"p");
+            h.update(p.expose().as_bytes());
+        }
+        super::Auth::Key { pem, passphrase } => {
+            h.update(b"k");
+            h.update(pem.expose().as_bytes());
+            h.update([0]);
+            h.update(passphrase.as_ref().map_or("", |p| p.expose()).as_bytes());
+        }
+    }
+    h.update([0]);
+    h.update(secret.map_or("", |s| s.expose()).as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
