@@ -100,6 +100,8 @@ struct SessionFacts {
     reused: bool,
     connect_ms: Option<f64>,
     wait: f64,
+    /// The session's prompt was learned from the device, outside the profile's usual form.
+    prompt_learned: bool,
 }
 
 async fn execute(
@@ -132,6 +134,9 @@ async fn execute(
     }
     facts.wait = lease.wait_time.as_secs_f64();
     let outcome = run_on(lease.session(), spec, per_command, retvals).await;
+    if let Session::Cli(cli) = lease.session() {
+        facts.prompt_learned = cli.prompt_learned();
+    }
     match &outcome {
         Ok(()) => lease.release(),
         Err(_) => lease.discard(),
@@ -261,6 +266,7 @@ fn build_outcome(
                     "pool_wait_seconds": facts.wait,
                     "cache": r.cache.as_str(),
                     "parse_error": parse_error,
+                    "prompt_learned": facts.prompt_learned && r.cache == Level::Miss,
                 },
             })
         })

@@ -8,7 +8,9 @@
 //! - [`connect`]: TCP + SSH handshake + auth, each bounded by a timeout.
 //! - [`hostkeys`]: known_hosts policies (strict, accept-new, accept-any).
 //! - [`profile`]: the compiled session profile and the built-in fallbacks.
-//! - [`cli`]: the interactive session: prompt, enable, paging, commands, config pushes.
+//! - [`cli`]: the interactive session: enable, paging, commands, config pushes.
+//! - [`login`]: between authentication and the first prompt, and learning that prompt.
+//! - [`prompt`]: the learned prompt and the prompts of other modes derived from it.
 //! - [`exec`]: one command per exec channel, with exit status.
 //! - [`pool`]: long-lived sessions per device under a global cap, reaper, adaptive sizing.
 //! - [`clean`]: turning raw terminal bytes into the command's output.
@@ -18,8 +20,10 @@ pub mod cli;
 pub mod connect;
 pub mod exec;
 pub mod hostkeys;
+pub mod login;
 pub mod pool;
 pub mod profile;
+pub mod prompt;
 pub mod target;
 
 pub use cli::{CliSession, CommandOutput};
