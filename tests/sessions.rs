@@ -242,6 +242,10 @@ async fn a_hostname_change_is_relearned_and_the_session_stays_pooled() {
             plain_prompt: true,
             ..Quirks::default()
         },
+        Quirks {
+            prompt: Some("{host} lab{mode}{sigil} ".into()),
+            ..Quirks::default()
+        },
     ] {
         let h = awkward(quirks.clone()).await;
         for (platform, command, expect) in PLATFORMS {

@@ -11,7 +11,7 @@ use tokio::time::timeout_at;
 use super::clean;
 use super::connect::Connection;
 use super::login;
-use super::prompt::Prompt;
+use super::prompt::{self, Prompt};
 use super::{Error, Secret, SessionProfile};
 
 /// Terminal size requested, as netmiko does: wide enough that devices never wrap lines.
@@ -27,8 +27,6 @@ const MAX_PAGES: usize = 100_000;
 /// Largest reply that can be a stray prompt (the answer to a return sent during login that
 /// arrived after the prompt was learned): one prompt line and its line breaks.
 const STRAY_BYTES: usize = 512;
-/// Characters of a device line quoted in an error message.
-const QUOTED_CHARS: usize = 120;
 
 /// One command's result as the device printed it.
 #[derive(Debug, Clone)]
@@ -373,24 +371,44 @@ impl CliSession {
             None => profile.prompt.is_match(tail),
         };
         // Another prompt at the end of the output: its line, where the output before it
-        // ends, and when it was seen (the quiet moment is measured from there).
-        let mut other: Option<(String, usize, Instant)> = None;
+        // ends, when it was seen (the quiet moment is measured from there), how sure.
+        let mut other: Option<(String, usize, Instant, bool)> = None;
         // The other prompt a return was sent to confirm, and where the output ends.
         let mut confirming: Option<(String, usize)> = None;
-        // The read reached our prompt while the answer to that return is still due.
-        let mut reply_due: Option<usize> = None;
+        // The read reached our prompt (the output ends there) while the answer to that
+        // return is still due; it is waited for a quiet moment (a pager may have eaten it,
+        // and a late one is a stray the next read skips).
+        let mut reply_due: Option<(usize, Instant)> = None;
         loop {
-            let wake = other
-                .as_ref()
-                .map_or(deadline, |(_, _, seen)| (*seen + self.quiet).min(deadline));
+            let wake = match (&other, &reply_due) {
+                (Some((_, _, seen, _)), _) | (None, Some((_, seen))) => *seen + self.quiet,
+                (None, None) => deadline,
+            }
+            .min(deadline);
             let msg = match timeout_at(wake.into(), self.channel.wait()).await {
                 Ok(msg) => msg,
+                Err(_) if wake < deadline && other.is_none() => {
+                    if let Some((cut, _)) = reply_due {
+                        buffer.truncate(cut);
+                        let tail = clean::last_line(&String::from_utf8_lossy(&buffer));
+                        return Ok(Read {
+                            raw: String::from_utf8_lossy(&buffer).into_owned(),
+                            tail,
+                            extra: false,
+                        });
+                    }
+                    continue;
+                }
                 Err(_) if wake < deadline => {
-                    let Some((line, cut, _)) = other.take() else {
+                    let Some((line, cut, _, strong)) = other.take() else {
                         continue;
                     };
-                    if let Some((first, _)) = &confirming {
-                        return Err(self.out_of_step(what, first, &line));
+                    match &confirming {
+                        Some((first, _)) if strong => {
+                            return Err(self.out_of_step(what, first, &line));
+                        }
+                        Some(_) => continue,
+                        None => {}
                     }
                     self.send_line("").await?;
                     confirming = Some((line, cut));
@@ -428,12 +446,15 @@ impl CliSession {
             if ours(&tail) {
                 if confirming.take().is_some() {
                     // The other line was output after all; the return's answer is still due.
-                    reply_due = Some(buffer.len());
+                    reply_due = Some((buffer.len(), Instant::now()));
                     continue;
                 }
-                if let Some(cut) = reply_due {
+                if let Some((cut, _)) = reply_due {
                     buffer.truncate(cut);
-                } else if echo && buffer.len() <= STRAY_BYTES && only_prompts(&buffer, &ours) {
+                } else if echo
+                    && buffer.len() <= STRAY_BYTES
+                    && prompt::only_prompts(&String::from_utf8_lossy(&buffer), &ours)
+                {
                     buffer.clear();
                     continue;
                 }
@@ -492,10 +513,12 @@ impl CliSession {
                 self.send_line(&answer).await?;
                 continue;
             }
-            let looks_like_prompt = profile.prompt.is_match(&tail)
+            // The profile's form or ours with another name is a strong candidate; any
+            // short line ending in a prompt sign is a weak one (a custom prompt renamed).
+            let strong = profile.prompt.is_match(&tail)
                 || prompt.as_ref().is_some_and(|p| p.same_form(&tail));
-            if looks_like_prompt {
-                other = Some((tail, line_start(&buffer), Instant::now()));
+            if strong || prompt::looks_like_one(&tail) {
+                other = Some((tail, line_start(&buffer), Instant::now(), strong));
             }
         }
     }
@@ -503,19 +526,11 @@ impl CliSession {
     /// The timeout of a read, naming the prompt waited for and the line the device showed.
     fn timed_out(&mut self, what: &str, buffer: &[u8]) -> Error {
         self.broken = true;
-        let seen = clean::last_line(&String::from_utf8_lossy(
-            &buffer[buffer.len().saturating_sub(TAIL_BYTES)..],
-        ));
-        let seen = seen.trim();
-        let prompt = self.prompt().unwrap_or_default().to_string();
-        let shown = if seen.is_empty() || seen == prompt {
-            String::new()
-        } else {
-            format!(" (the device's last line is {:?})", quoted(seen))
-        };
+        let tail = &buffer[buffer.len().saturating_sub(TAIL_BYTES)..];
+        let seen = clean::last_line(&String::from_utf8_lossy(tail));
         Error::Timeout {
             target: self.conn.label.clone(),
-            what: format!("waiting for the prompt {prompt:?} after {what:?}{shown}"),
+            what: prompt::waited_for(self.prompt().unwrap_or_default(), what, &seen),
             secs: self.limit.as_secs_f64(),
         }
     }
@@ -523,14 +538,10 @@ impl CliSession {
     /// The error of a session whose prompt changed twice in one read: out of step.
     fn out_of_step(&mut self, what: &str, first: &str, second: &str) -> Error {
         self.broken = true;
+        let learned = self.prompt().unwrap_or_default();
         Error::Session {
             target: self.conn.label.clone(),
-            message: format!(
-                "session out of step after {what:?}: the prompt was {:?}, then the device showed {:?} and then {:?}",
-                self.prompt().unwrap_or_default(),
-                quoted(first.trim()),
-                quoted(second.trim()),
-            ),
+            message: prompt::out_of_step(learned, what, first, second),
         }
     }
 
@@ -562,16 +573,4 @@ fn line_start(buffer: &[u8]) -> usize {
         .iter()
         .rposition(|b| *b == b'\n')
         .map_or(0, |i| i + 1)
-}
-
-/// Whether `buffer` holds nothing but prompts and line breaks.
-fn only_prompts(buffer: &[u8], ours: &impl Fn(&str) -> bool) -> bool {
-    clean::render(&String::from_utf8_lossy(buffer))
-        .iter()
-        .all(|line| line.trim().is_empty() || ours(line))
-}
-
-/// A device line cut to [`QUOTED_CHARS`] for an error message.
-pub(super) fn quoted(line: &str) -> String {
-    line.chars().take(QUOTED_CHARS).collect()
 }

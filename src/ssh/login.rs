@@ -22,8 +22,8 @@ use tokio::time::timeout_at;
 
 use super::Error;
 use super::clean;
-use super::cli::{CliSession, quoted};
-use super::prompt::Prompt;
+use super::cli::CliSession;
+use super::prompt::{Prompt, quoted};
 
 /// Shortest quiet moment: a device prints a prompt in one write, but its CPU and the
 /// network may split it; 25 ms covers a busy device on a LAN without slowing a login much.

@@ -117,6 +117,52 @@ impl Prompt {
     }
 }
 
+/// Whether a line could be some prompt: short, ending in a prompt sign. Only a candidate:
+/// it counts when the device then stays quiet and repeats it after a return. (`]` and `:`
+/// are left out: `[confirm]` and `Password:` are questions a return would answer.)
+pub fn looks_like_one(line: &str) -> bool {
+    let line = line.trim_end();
+    line.len() <= MAX_PROMPT_CHARS && line.ends_with(['>', '#', '$', '%'])
+}
+
+/// Whether `text` is nothing but `ours` prompts and line breaks, as a terminal shows it.
+pub fn only_prompts(text: &str, ours: &impl Fn(&str) -> bool) -> bool {
+    crate::ssh::clean::render(text)
+        .iter()
+        .all(|line| line.trim().is_empty() || ours(line))
+}
+
+/// Characters of a device line quoted in an error message.
+const QUOTED_CHARS: usize = 120;
+
+/// A device line cut to [`QUOTED_CHARS`] for an error message.
+pub fn quoted(line: &str) -> String {
+    line.trim().chars().take(QUOTED_CHARS).collect()
+}
+
+/// What a read that timed out waited for: the learned prompt, after what, and the line the
+/// device showed instead (when it showed another).
+pub fn waited_for(learned: &str, what: &str, seen: &str) -> String {
+    let seen = seen.trim();
+    if seen.is_empty() || seen == learned {
+        format!("waiting for the prompt {learned:?} after {what:?}")
+    } else {
+        format!(
+            "waiting for the prompt {learned:?} after {what:?} (the device's last line is {:?})",
+            quoted(seen)
+        )
+    }
+}
+
+/// The message of a session whose prompt changed twice in one read.
+pub fn out_of_step(learned: &str, what: &str, first: &str, second: &str) -> String {
+    format!(
+        "session out of step after {what:?}: the prompt was {learned:?}, then the device showed {:?} and then {:?}",
+        quoted(first),
+        quoted(second)
+    )
+}
+
 type Derived = (Form, String, Option<String>);
 
 /// `<name>` / `[~name]` with an optional `HRP_M`/`HRP_S` prefix.
@@ -378,6 +424,17 @@ mod tests {
         assert!(!p.privileged("np:r1 lab>"));
         assert!(p.privileged("np:r1 lab#"));
         assert!(!learn("<r1>").privileged("[r1]"));
+    }
+
+    #[test]
+    fn candidates_and_strays() {
+        assert!(looks_like_one("renamed lab(config)# "));
+        assert!(!looks_like_one("Proceed with reload? [confirm]"));
+        assert!(!looks_like_one("Password:"));
+        let p = learn("r1#");
+        let ours = |l: &str| p.matches(l);
+        assert!(only_prompts("\r\nr1#", &ours));
+        assert!(!only_prompts("terminal length 0\r\nr1#", &ours));
     }
 
     #[test]
