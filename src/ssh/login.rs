@@ -11,7 +11,9 @@
 //! two looks in a row agree (the login output's last line and the answer to the first
 //! return, or two answers). The quiet moment scales with the round trip measured when the
 //! channel opened, within [`QUIET_MIN`]..[`QUIET_MAX`]; it is used only here and when a
-//! read meets a prompt of another form, never at a known prompt.
+//! read meets a prompt of another form, never at a known prompt. A login that ends at a
+//! prompt of the profile's usual form skips it when the answer to the first return repeats
+//! that prompt: a usual device logs in in one round trip more than before learning.
 
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -110,6 +112,11 @@ impl CliSession {
             })
             .await?;
         let mut seen = last_non_empty(&login);
+        // A login that ended at a prompt of the usual form needs no quiet moment: when the
+        // answer to one return repeats that line, the two looks agree. Should the first
+        // have been a banner line identical to the prompt, the answer to the return is
+        // still due; the first command skips it as a stray (see `CliSession::run`).
+        let at_usual = seen.is_some() && profile.prompt.is_match(&clean::last_line(&login));
         let mut looks = Vec::new();
         // A return that gets no answer at all is sent again, each time waiting twice as
         // long (a device still busy logging in, or one that wanted two returns); only
@@ -119,8 +126,8 @@ impl CliSession {
         while round < LEARN_ROUNDS {
             self.send_line("").await?;
             let previous = seen.clone();
-            let confirming = round > 0;
-            // The first answer always waits for quiet, so nothing the login left unsaid
+            let confirming = round > 0 || at_usual;
+            // Otherwise the first answer waits for quiet, so nothing the login left unsaid
             // (a late banner, the answer to a return sent into a silent login) is still
             // on its way once the prompt is taken; later answers end at the same line.
             let answer = self
