@@ -438,6 +438,22 @@ mod tests {
     }
 
     #[test]
+    fn messages_name_both_prompts() {
+        let m = waited_for("r1#", "hostname x", "x lab(config)#");
+        assert!(
+            m.contains("\"r1#\"") && m.contains("\"x lab(config)#\""),
+            "{m}"
+        );
+        assert_eq!(
+            waited_for("r1#", "show version", "r1#"),
+            "waiting for the prompt \"r1#\" after \"show version\""
+        );
+        let m = out_of_step("r1#", "hostname x", "x(config)#", "y(config)#");
+        assert!(m.contains("r1#") && m.contains("x(config)#") && m.contains("y(config)#"));
+        assert_eq!(quoted(&"a".repeat(500)).len(), QUOTED_CHARS);
+    }
+
+    #[test]
     fn not_prompts() {
         assert!(Prompt::learn("   ").is_none());
         assert!(Prompt::learn(&"x".repeat(MAX_PROMPT_CHARS + 1)).is_none());
