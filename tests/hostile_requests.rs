@@ -492,6 +492,7 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
         sealer: jobs::seal::Sealer::load(&dir.path().join("sealing.key")).unwrap(),
         rebuild,
         targets: jobs::targets::AllowedTargets::default(),
+        max_output_bytes: config.worker.max_output_bytes,
     };
     let jobs = jobs::Jobs::start(deps, 1, 100, metrics.clone());
     let router = api::app(api::AppState::new(

@@ -835,3 +835,65 @@ async fn exec_on_network_platforms_and_spread_addrs() {
     assert_eq!(status, Some(0));
     lab.shutdown().await;
 }
+
+#[tokio::test]
+async fn quirks_make_devices_awkward_on_purpose() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut o = opts(&dir, &["cisco_xr", "huawei", "junos", "ios"], 4);
+    o.quirks = netpulse::lab::Quirks {
+        plain_prompt: true,
+        refuse_setup: true,
+        ..Default::default()
+    };
+    o.device_quirks.insert(
+        3,
+        netpulse::lab::Quirks {
+            junos_master: true,
+            needs_return: true,
+            ..Default::default()
+        },
+    );
+    o.device_quirks.insert(
+        4,
+        netpulse::lab::Quirks {
+            password_change: true,
+            ..Default::default()
+        },
+    );
+    let lab = Lab::start(o).await.expect("start");
+
+    // XR and VRP with a plain prompt; setup commands refused in the vendor's words.
+    let (_h, mut t) = shell_on(&lab, 0, r"\r\nr1#$").await;
+    let out = t.cmd("terminal length 0", r"\r\nr1#$").await;
+    assert!(
+        out.contains("% Invalid input detected at '^' marker."),
+        "{out:?}"
+    );
+    t.cmd("configure", r"r1\(config\)#$").await;
+    let (_h, mut t) = shell_on(&lab, 1, r"\r\nr2>$").await;
+    let out = t.cmd("screen-length 0 temporary", r"\r\nr2>$").await;
+    assert!(out.contains("Error: Unrecognized command"), "{out:?}");
+    t.send("display interface\n").await;
+    t.until("  ---- More ----$").await;
+
+    // Junos waits for a return, then shows `{master:0}` above its prompt.
+    let (h, ok) = login(lab.devices()[2].addr, "admin", "admin").await;
+    assert!(ok);
+    let mut t = Term::open(&h).await;
+    assert_eq!(t.until_within(".+", Duration::from_millis(300)).await, None);
+    t.send("\n").await;
+    t.until(r"\{master:0\}\r\nadmin@r3> $").await;
+    t.cmd("configure", r"\{master:0\}\[edit\]\r\nadmin@r3# $")
+        .await;
+
+    // A forced password change never gives a prompt.
+    let (h, ok) = login(lab.devices()[3].addr, "admin", "admin").await;
+    assert!(ok);
+    let mut t = Term::open(&h).await;
+    t.until(r"expired and must be changed\.\r\nNew password: $")
+        .await;
+    t.send("x\n").await;
+    t.until(r"Password change failed\.\r\nNew password: $")
+        .await;
+    lab.shutdown().await;
+}

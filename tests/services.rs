@@ -66,6 +66,57 @@ async fn exec_driver_against_openssh() {
     );
 }
 
+/// The interactive CLI driver (`driver: netmiko`) on a Linux host: once with root's own
+/// prompt (`root@host:~# `, the linux profile's form) and once with a key whose shell draws
+/// `np-lab [sshd]> `, a prompt no profile knows, which the session learns from the device.
+#[tokio::test]
+async fn cli_driver_learns_a_custom_ps1_on_openssh() {
+    let addr = required("NETPULSE_TEST_SSHD");
+    let user = required("NETPULSE_TEST_SSHD_USER");
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let port: u16 = port.parse().unwrap();
+    let h = harness(&["linux"]).await;
+    for (key_var, learned) in [
+        ("NETPULSE_TEST_SSHD_KEY", false),
+        ("NETPULSE_TEST_SSHD_PS1_KEY", true),
+    ] {
+        let key = std::fs::read_to_string(required(key_var)).unwrap();
+        let body = |command: serde_json::Value| {
+            json!({
+                "driver": "netmiko",
+                "connection_args": {"device_type": "linux", "host": host, "port": port,
+                                    "username": user, "private_key": key},
+                "command": command,
+            })
+        };
+        let (status, job) = call(
+            &h.router(),
+            "POST",
+            "/device/exec?wait=30",
+            Some(body(json!(["echo netpulse-$((6*7))", "cd /tmp", "pwd"]))),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(job["status"], "finished", "{key_var}: {job}");
+        let retval = job["result"]["retval"].as_array().unwrap();
+        assert_eq!(retval[0]["stdout"], "netpulse-42", "{key_var}: {job}");
+        assert_eq!(retval[1]["stdout"], "", "{key_var}: {job}");
+        assert_eq!(retval[2]["stdout"], "/tmp", "{key_var}: {job}");
+        assert_eq!(retval[0]["metadata"]["prompt_learned"], learned, "{job}");
+        // The pooled session comes back in step for the next job.
+        let (_, again) = call(
+            &h.router(),
+            "POST",
+            "/device/exec?wait=30",
+            Some(body(json!("echo again"))),
+        )
+        .await;
+        let retval = &again["result"]["retval"][0];
+        assert_eq!(retval["stdout"], "again", "{key_var}: {again}");
+        assert_eq!(retval["metadata"]["session_reused"], true, "{again}");
+    }
+}
+
 #[tokio::test]
 async fn jobs_are_stored_in_postgresql() {
     let url = postgres_url().await;

@@ -103,6 +103,8 @@ struct SessionFacts {
     reused: bool,
     connect_ms: Option<f64>,
     wait: f64,
+    /// The session's prompt was learned from the device, outside the profile's usual form.
+    prompt_learned: bool,
 }
 
 async fn execute(
@@ -136,6 +138,9 @@ async fn execute(
     facts.wait = lease.wait_time.as_secs_f64();
     let budget = OutputBudget::per_job(deps.max_output_bytes);
     let outcome = run_on(lease.session(), spec, per_command, budget, retvals).await;
+    if let Session::Cli(cli) = lease.session() {
+        facts.prompt_learned = cli.prompt_learned();
+    }
     match &outcome {
         Ok(()) => lease.release(),
         Err(_) => lease.discard(),
@@ -325,6 +330,7 @@ fn build_outcome(
                     "pool_wait_seconds": facts.wait,
                     "cache": r.cache.as_str(),
                     "parse_error": parse_error,
+                    "prompt_learned": facts.prompt_learned && r.cache == Level::Miss,
                 },
             })
         })

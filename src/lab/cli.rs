@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::LabOptions;
+use super::{LabOptions, Quirks};
 
 /// Runs N simulated devices on loopback until killed.
 #[derive(clap::Args, Debug, Clone)]
@@ -41,6 +41,9 @@ pub struct LabArgs {
     /// Bind device i on its own loopback address 127.0.x.y at --base-port (for thousands of devices).
     #[arg(long)]
     pub spread_addrs: bool,
+    /// Ways for every device to be awkward on purpose (all off: a faithful emulator).
+    #[command(flatten)]
+    pub quirks: Quirks,
 }
 
 impl LabArgs {
@@ -63,6 +66,8 @@ impl LabArgs {
             authorized_keys: self.authorized_keys,
             state_dir: self.state_dir,
             spread_addrs: self.spread_addrs,
+            quirks: self.quirks,
+            device_quirks: Default::default(),
         }
     }
 }
@@ -94,6 +99,8 @@ mod tests {
             "--latency-ms",
             "5",
             "--spread-addrs",
+            "--plain-prompt",
+            "--needs-return",
         ])
         .lab
         .into_options();
@@ -102,6 +109,7 @@ mod tests {
             (3, 2201, 5, true)
         );
         assert_eq!(o.vendors, ["ios", "junos"]);
+        assert!(o.quirks.plain_prompt && o.quirks.needs_return && !o.quirks.motd_pager);
         assert_eq!(
             (
                 o.username.as_str(),
@@ -112,6 +120,7 @@ mod tests {
         );
         let o = Cmd::parse_from(["lab"]).lab.into_options();
         assert_eq!(o.vendors, ["cisco_ios"]);
+        assert_eq!(o.quirks, super::Quirks::default());
         assert_eq!(o.state_dir, std::path::PathBuf::from(".netpulse/lab"));
     }
 }

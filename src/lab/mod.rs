@@ -9,6 +9,7 @@
 //! - `model`: the device model every output is rendered from.
 //! - `vendors`: one module per platform: prompts, modes, errors and outputs.
 //! - `faults`: the `lab sleep|hang|drop|flood` commands.
+//! - [`quirks`]: ways to be awkward on purpose (custom prompts, login flows), off by default.
 //! - `keys`: persisted host keys and authorized keys.
 
 pub mod cli;
@@ -16,6 +17,7 @@ mod faults;
 mod grammar;
 mod keys;
 pub mod model;
+pub mod quirks;
 mod seed;
 mod server;
 mod shell;
@@ -32,6 +34,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use model::{Device, Platform};
+pub use quirks::Quirks;
 use server::{Counters, Credentials, DeviceServer};
 use shell::DeviceCtx;
 
@@ -120,6 +123,11 @@ pub struct LabOptions {
     pub state_dir: PathBuf,
     /// Bind device i on its own loopback address 127.0.x.y at base_port, for more devices than ports.
     pub spread_addrs: bool,
+    /// How every device departs from its vendor's textbook (none by default: a faithful emulator).
+    pub quirks: Quirks,
+    /// Quirks of single devices by number (1 is r1), instead of `quirks`, so one lab can hold a
+    /// faithful device beside an awkward one.
+    pub device_quirks: std::collections::BTreeMap<usize, Quirks>,
 }
 
 impl Default for LabOptions {
@@ -136,6 +144,8 @@ impl Default for LabOptions {
             authorized_keys: None,
             state_dir: PathBuf::from(".netpulse/lab"),
             spread_addrs: false,
+            quirks: Quirks::default(),
+            device_quirks: Default::default(),
         }
     }
 }
@@ -254,6 +264,12 @@ impl Lab {
                     latency: Duration::from_millis(opts.latency_ms),
                     login_delay: Duration::from_millis(opts.login_delay_ms),
                     enable_secret: opts.enable_secret.clone(),
+                    quirks: Arc::new(
+                        opts.device_quirks
+                            .get(&number)
+                            .unwrap_or(&opts.quirks)
+                            .clone(),
+                    ),
                 },
                 config: Arc::new(config),
                 auth: auth.clone(),

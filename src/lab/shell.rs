@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::faults::{self, DROP_OUTPUT_KB, Fault};
 use super::model::Device;
+use super::quirks::{self, Quirks};
 use super::vendors::{self, Pager, Reply, Session};
 
 /// Chunks of input queued while the worker is busy (a sleep, a pager). Past that the device drops
@@ -33,6 +34,8 @@ pub struct DeviceCtx {
     pub login_delay: Duration,
     /// What `enable` asks for.
     pub enable_secret: String,
+    /// How this device departs from the vendor's textbook (none by default).
+    pub quirks: Arc<Quirks>,
 }
 
 enum Input {
@@ -160,14 +163,79 @@ impl Worker {
         self.write.data(s.as_bytes()).await.is_ok()
     }
 
+    /// The prompt as this device draws it (the vendor's, unless a quirk redraws it).
+    fn prompt(&self, dev: &Device) -> String {
+        self.ctx.quirks.prompt(
+            self.session.prompt(dev),
+            self.session.mode(),
+            &dev.hostname,
+            dev.platform,
+        )
+    }
+
+    /// Everything between authentication and the first prompt; `false` when the session
+    /// ends there (the client left, or a quirk refuses to go on).
+    async fn login(&mut self, keys: &mut Keys) -> bool {
+        let q = self.ctx.quirks.clone();
+        if q.press_return
+            && !(self
+                .send("\r\n\r\nPress RETURN to get started.\r\n\r\n")
+                .await
+                && wait_for_return(keys).await)
+        {
+            return false;
+        }
+        if q.needs_return && !wait_for_return(keys).await {
+            return false;
+        }
+        let (banner, host) = {
+            let dev = lock(&self.ctx.model);
+            (self.session.banner(&dev), dev.hostname.clone())
+        };
+        if !self.send(&crlf(&banner)).await {
+            return false;
+        }
+        if q.banner_prompt_chars {
+            let (body, last) = Quirks::prompt_char_banner(&host);
+            if !self.send(&crlf(&(body + &last))).await {
+                return false;
+            }
+            tokio::time::sleep(quirks::BANNER_HOLD).await;
+            if !self.send("\r\n").await {
+                return false;
+            }
+        }
+        if q.authorization_failed {
+            let _ = self.send("% Authorization failed.\r\n").await;
+            return false;
+        }
+        if q.password_change {
+            let mut ask = "Your password has expired and must be changed.\r\nNew password: ";
+            // Asks again after every answer: the client must give up by itself.
+            while self.send(ask).await && wait_for_return(keys).await {
+                ask = "\r\nPassword change failed.\r\nNew password: ";
+            }
+            return false;
+        }
+        if q.motd_pager {
+            let pager = self.session.pager();
+            if let Sent::Gone = self.output(&Quirks::motd(&host), pager, keys).await {
+                return false;
+            }
+        }
+        true
+    }
+
     async fn shell(&mut self, keys: &mut Keys) {
         if !self.ctx.login_delay.is_zero() {
             tokio::time::sleep(self.ctx.login_delay).await;
         }
-        let first = {
-            let dev = lock(&self.ctx.model);
-            crlf(&(self.session.banner(&dev) + &self.session.prompt(&dev)))
-        };
+        if !self.login(keys).await {
+            let _ = self.write.eof().await;
+            let _ = self.write.close().await;
+            return;
+        }
+        let first = crlf(&self.prompt(&lock(&self.ctx.model)));
         if !self.send(&first).await {
             return;
         }
@@ -187,7 +255,7 @@ impl Worker {
                 // Ctrl-C abandons the line; Ctrl-Z in config mode is `end`.
                 0x03 => {
                     line.clear();
-                    let p = crlf(&self.session.prompt(&lock(&self.ctx.model)));
+                    let p = crlf(&self.prompt(&lock(&self.ctx.model)));
                     self.send(&format!("^C\r\n{p}")).await
                 }
                 0x1a => {
@@ -216,7 +284,14 @@ impl Worker {
             tokio::time::sleep(self.ctx.latency).await;
         }
         let mut paging_override = None;
-        let reply = match faults::parse(line).filter(|_| self.session.echo()) {
+        let refused = self.ctx.quirks.refuses(line) && self.session.echo();
+        let reply = match faults::parse(line).filter(|_| self.session.echo() && !refused) {
+            _ if refused => {
+                let dev = lock(&self.ctx.model);
+                let shown = self.prompt(&dev);
+                let width = shown.rsplit('\n').next().unwrap_or_default().len();
+                Reply::text(quirks::refused(dev.platform, line, width))
+            }
             Some(Ok(fault)) => match fault {
                 Fault::Sleep(d) => {
                     tokio::time::sleep(d).await;
@@ -270,7 +345,7 @@ impl Worker {
         if reply.close {
             return false;
         }
-        let prompt = crlf(&self.session.prompt(&lock(&self.ctx.model)));
+        let prompt = crlf(&self.prompt(&lock(&self.ctx.model)));
         self.send(&prompt).await
     }
 
@@ -358,6 +433,17 @@ impl Worker {
         let _ = self.write.exit_status(status).await;
         let _ = self.write.eof().await;
         let _ = self.write.close().await;
+    }
+}
+
+/// Waits for a return (other keys are ignored); `false` when the client went away.
+async fn wait_for_return(keys: &mut Keys) -> bool {
+    loop {
+        match keys.next_key().await {
+            Some(b'\r') => return true,
+            Some(_) => continue,
+            None => return false,
+        }
     }
 }
 

@@ -224,26 +224,24 @@ fn first_text(lines: &[String]) -> Option<usize> {
     lines.iter().take(2).position(|l| !l.trim().is_empty())
 }
 
-/// [`command_output`] for a whole session profile, on a blocking thread when `raw` is over
-/// [`OFFLOAD_BYTES`] so a large output never holds up the runtime thread other devices'
-/// sessions share. `None` only when the runtime is shutting down and the blocking task was
-/// cancelled.
+/// [`command_output`] with the session's closing `prompt` and its profile's noise, on a
+/// blocking thread when `raw` is over [`OFFLOAD_BYTES`] so a large output never holds up the
+/// runtime thread other devices' sessions share. `None` only when the runtime is shutting
+/// down and the blocking task was cancelled.
 pub async fn command_output_offloaded(
     raw: String,
     command: &str,
+    prompt: &regex::Regex,
     profile: &Arc<SessionProfile>,
 ) -> Option<String> {
     if raw.len() <= OFFLOAD_BYTES {
-        return Some(command_output(
-            &raw,
-            command,
-            &profile.prompt,
-            &profile.noise,
-        ));
+        return Some(command_output(&raw, command, prompt, &profile.noise));
     }
     let command = command.to_string();
+    // A compiled regex shares its program: cloning it is a reference count.
+    let prompt = prompt.clone();
     let profile = profile.clone();
-    let work = move || command_output(&raw, &command, &profile.prompt, &profile.noise);
+    let work = move || command_output(&raw, &command, &prompt, &profile.noise);
     match tokio::task::spawn_blocking(work).await {
         Ok(output) => Some(output),
         // A panic stays a panic of this job's task, as it would have been inline.

@@ -9,7 +9,9 @@
 //! - [`hostkeys`]: known_hosts policies (strict, accept-new, accept-any).
 //! - [`known_hosts`]: the strict known_hosts reader those policies rely on.
 //! - [`profile`]: the compiled session profile and the built-in fallbacks.
-//! - [`cli`]: the interactive session: prompt, enable, paging, commands, config pushes.
+//! - [`cli`]: the interactive session: enable, paging, commands, config pushes.
+//! - [`login`]: between authentication and the first prompt, and learning that prompt.
+//! - [`prompt`]: the learned prompt and the prompts of other modes derived from it.
 //! - [`exec`]: one command per exec channel, with exit status.
 //! - [`pool`]: long-lived sessions per device under a global cap, reaper, adaptive sizing
 //!   (what it lends, `Session` and `Key`, in `session`; its figures in `pool_stats`).
@@ -26,10 +28,12 @@ pub mod connect;
 pub mod exec;
 pub mod hostkeys;
 pub mod known_hosts;
+pub mod login;
 pub mod pool;
 mod pool_stats;
 pub mod profile;
 mod session;
+pub mod prompt;
 pub mod target;
 pub mod write;
 

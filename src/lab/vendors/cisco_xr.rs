@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use std::sync::LazyLock;
 
 use super::ios_like::short_if;
-use super::{Pager, Reply, Session, cisco_uptime, pad};
+use super::{CliMode, Pager, Reply, Session, cisco_uptime, pad};
 use crate::lab::grammar::{Grammar, Match};
 use crate::lab::model::{Change, Device, IfKind, mask_to_prefix, prefix_to_mask};
 
@@ -310,6 +310,17 @@ impl Session for Xr {
             Mode::Config => format!("RP/0/RP0/CPU0:{h}(config)#"),
             Mode::Interface(_) => format!("RP/0/RP0/CPU0:{h}(config-if)#"),
         }
+    }
+
+    fn mode(&self) -> Option<CliMode> {
+        if self.asking {
+            return None;
+        }
+        Some(match self.mode {
+            Mode::Exec => CliMode::Privileged,
+            Mode::Config => CliMode::Config("config"),
+            Mode::Interface(_) => CliMode::Config("config-if"),
+        })
     }
 
     fn paging(&self) -> bool {

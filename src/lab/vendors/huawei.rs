@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use std::sync::LazyLock;
 
 use super::huawei_display::display;
-use super::{Pager, Reply, Session};
+use super::{CliMode, Pager, Reply, Session};
 use crate::lab::grammar::{Grammar, Match};
 use crate::lab::model::{Change, Device, mask_to_prefix};
 
@@ -134,6 +134,18 @@ impl Session for Vrp {
             View::Interface(n) => format!("[{h}-{n}]"),
             View::Vlan(id) => format!("[{h}-vlan{id}]"),
         }
+    }
+
+    fn mode(&self) -> Option<CliMode> {
+        if self.asking_save {
+            return None;
+        }
+        Some(match self.view {
+            View::User => CliMode::Exec,
+            View::System => CliMode::Config("config"),
+            View::Interface(_) => CliMode::Config("config-if"),
+            View::Vlan(_) => CliMode::Config("config-vlan"),
+        })
     }
 
     fn paging(&self) -> bool {

@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use super::{Pager, Reply, Session, arista_eos, cisco_ios, cisco_nxos};
+use super::{CliMode, Pager, Reply, Session, arista_eos, cisco_ios, cisco_nxos};
 use crate::lab::grammar::{Grammar, Match};
 use crate::lab::model::{Device, IfKind};
 
@@ -313,6 +313,19 @@ impl Session for IosLike {
             Some(Pending::CopyDestination) => "Destination filename [startup-config]? ".into(),
             None => self.mode_prompt(dev),
         }
+    }
+
+    fn mode(&self) -> Option<CliMode> {
+        if self.pending.is_some() {
+            return None;
+        }
+        Some(match self.mode {
+            Mode::User => CliMode::Exec,
+            Mode::Enable => CliMode::Privileged,
+            Mode::Config => CliMode::Config("config"),
+            Mode::Interface(_) => CliMode::Config("config-if"),
+            Mode::Vlan(_) => CliMode::Config("config-vlan"),
+        })
     }
 
     fn echo(&self) -> bool {

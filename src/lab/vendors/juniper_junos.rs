@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use std::sync::LazyLock;
 
 use super::junos_show::{configuration, hardware, interface, lldp, terse, version, vlans};
-use super::{Pager, Reply, Session};
+use super::{CliMode, Pager, Reply, Session};
 use crate::lab::grammar::{Grammar, Match};
 use crate::lab::model::{Change, Device};
 
@@ -334,6 +334,14 @@ impl Session for Junos {
             format!("\n[edit]\n{}@{}# ", self.user, dev.hostname)
         } else {
             format!("\n{}@{}> ", self.user, dev.hostname)
+        }
+    }
+
+    fn mode(&self) -> Option<CliMode> {
+        match (self.asking, self.configuring) {
+            (true, _) => None,
+            (false, true) => Some(CliMode::Config("")),
+            (false, false) => Some(CliMode::Exec),
         }
     }
 

@@ -24,6 +24,17 @@ pub struct Pager {
     pub erase: &'static str,
 }
 
+/// Where a session is, in the terms of a plain `host>` / `host#` / `host(config)#` prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliMode {
+    /// `host>`.
+    Exec,
+    /// `host#`.
+    Privileged,
+    /// `host(NAME)#`, or `host#` when NAME is empty.
+    Config(&'static str),
+}
+
 /// The answer to one line of input.
 #[derive(Debug, Default)]
 pub struct Reply {
@@ -72,6 +83,11 @@ pub trait Session: Send + Sync {
     fn banner(&self, dev: &Device) -> String;
     /// The current prompt, or the pending question (`Password: `, `[Y/N]:`) while one is open.
     fn prompt(&self, dev: &Device) -> String;
+    /// The mode the prompt stands for, for prompts the lab draws itself (quirks); `None`
+    /// while a question is open, or for a CLI without modes to draw.
+    fn mode(&self) -> Option<CliMode> {
+        None
+    }
     /// Whether typed characters are echoed: not while a password is being read.
     fn echo(&self) -> bool {
         true
