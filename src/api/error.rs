@@ -116,6 +116,7 @@ impl From<jobs::Error> for ApiError {
             }
             jobs::Error::Store(e) => ApiError::Internal(e.to_string()),
             jobs::Error::Seal(e) => ApiError::Internal(e.to_string()),
+            jobs::Error::Webhook(e) => ApiError::Invalid(e.to_string()),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod handlers;
 pub mod inventory;
 pub mod json;
 pub mod request;
+pub mod server;
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;

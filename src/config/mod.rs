@@ -4,7 +4,9 @@
 //! Stages, as in Vector: load (YAML text → value tree with lines) → validate (keys, then rules)
 //! → typed [`Config`].
 
+pub mod cidr;
 pub mod platform;
+mod redact;
 pub mod schema;
 pub mod validate;
 pub mod watch;
@@ -12,6 +14,7 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
+pub use redact::redact_url;
 pub use schema::*;
 pub use validate::Problem;
 
@@ -119,20 +122,6 @@ impl Config {
             keys.push(RESTART_KEYS[2]);
         }
         keys
-    }
-}
-
-/// Hides the password in `scheme://user:password@host/...`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:<redacted>@{host}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
     }
 }
 

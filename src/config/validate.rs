@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::schema::{
     Adaptive, Cache, Config, ConnectionPool, Credential, Database, InventoryDevice, Logging,
-    Monitoring, Parsing, Plugins, Server, Ssh, Thresholds, Warm, Worker,
+    Monitoring, Parsing, Plugins, Server, Ssh, Thresholds, Warm, Webhooks, Worker,
 };
 use super::{platform, yaml::Document};
 
@@ -118,6 +118,9 @@ fn check_keys(doc: &Document, problems: &mut Vec<Problem>) {
         ("ssh", |p, v, d, out| section::<Ssh>(p, v, &[], d, out)),
         ("logging", |p, v, d, out| {
             section::<Logging>(p, v, &[], d, out)
+        }),
+        ("webhooks", |p, v, d, out| {
+            section::<Webhooks>(p, v, &[], d, out)
         }),
         ("inventory", |p, v, d, out| {
             let Some(items) = v.as_array() else {
@@ -285,6 +288,17 @@ impl Rules<'_> {
             );
         }
         self.inventory(c);
+        self.webhooks(c);
+    }
+
+    fn webhooks(&mut self, c: &Config) {
+        for (list, entries) in [("allow", &c.webhooks.allow), ("deny", &c.webhooks.deny)] {
+            for (i, entry) in entries.iter().enumerate() {
+                if let Err(e) = super::cidr::Cidr::parse(entry) {
+                    self.fail(&format!("webhooks.{list}[{i}]"), e);
+                }
+            }
+        }
     }
 
     fn server(&mut self, c: &Config) {
@@ -309,6 +323,7 @@ impl Rules<'_> {
             ),
         }
         self.at_least("server.body_limit", s.body_limit as u64, 1024);
+        self.at_least("server.max_connections", s.max_connections as u64, 1);
         for (i, key) in s.api_keys.iter().enumerate() {
             if key.len() < 16 {
                 self.fail(

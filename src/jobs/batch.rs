@@ -169,6 +169,7 @@ impl Jobs {
             return Err(Error::ShuttingDown);
         }
         let deps = self.deps().clone();
+        super::webhook_target::admit_bulk(&deps.webhooks, &bulk).await?;
         let batch_id = model::new_id();
         let created = Utc::now();
         let hosts: Vec<String> = bulk
@@ -607,13 +608,15 @@ impl Jobs {
             Ok(body) => body,
             Err(_) => return,
         };
-        let id = id.to_string();
-        tokio::spawn(async move {
-            let outcome = hook.deliver(&body).await;
-            if let Err(e) = store.set_batch_webhook(&id, &outcome.to_string()).await {
-                tracing::warn!(batch_id = %id, error = %e, "cannot record the webhook outcome");
-            }
-        });
+        let (id, targets) = (id.to_string(), self.deps().webhooks.clone());
+        self.deps()
+            .webhooks
+            .dispatch(&format!("batch {id}"), async move {
+                let outcome = hook.deliver(&body, &targets).await;
+                if let Err(e) = store.set_batch_webhook(&id, &outcome.to_string()).await {
+                    tracing::warn!(batch_id = %id, error = %e, "cannot record the webhook outcome");
+                }
+            });
     }
 }
 
