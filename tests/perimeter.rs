@@ -188,6 +188,36 @@ async fn connections_past_max_connections_are_refused_and_slots_come_back() {
     assert!(TcpStream::connect(addr).await.is_err(), "listener closed");
 }
 
+#[tokio::test]
+async fn shutdown_finishes_the_request_in_hand() {
+    let h = harness(&["cisco_ios"]).await;
+    let (addr, stop, task) = serve(&h.gw, Timeouts::default()).await;
+    let (host, port) = h.device("cisco_ios");
+    let body = exec_body("cisco_ios", &host, port, json!("lab sleep 1500")).to_string();
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /device/exec?wait=20 HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        common::KEY,
+        body.len()
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    // The job is under way (queued or started) before the server is told to stop.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.gw.jobs.busy_workers() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.send(()).unwrap();
+    let (closed, got) = closed_within(&mut s, Duration::from_secs(30)).await;
+    let text = String::from_utf8_lossy(&got);
+    assert!(closed, "the connection closed after its answer");
+    assert!(text.starts_with("HTTP/1.1 201"), "{text}");
+    assert!(text.contains("\"status\":\"finished\""), "{text}");
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("serve returns once the request is answered")
+        .unwrap();
+}
+
 /// POSTs an exec with `webhook` to the lab device; the status and body.
 async fn exec_with_hook(h: &Harness, webhook: Value) -> (StatusCode, Value) {
     let (host, port) = h.device("cisco_ios");
