@@ -94,6 +94,7 @@ async fn a_client_trickling_its_header_is_closed() {
         header_read: Duration::from_millis(300),
         idle: Duration::from_millis(600),
         write_stall: Duration::from_secs(1),
+        body_read: Duration::from_millis(500),
     };
     let (addr, _stop, _task) = serve(&gw, timeouts).await;
     assert_eq!(health(addr).await.as_deref(), Some("HTTP/1.1 200 OK"));
@@ -119,6 +120,35 @@ async fn a_client_trickling_its_header_is_closed() {
         }
     }
     assert!(closed, "a trickled header kept its connection for 20 s");
+
+    // A body trickled after a prompt head: the request fails and the connection closes.
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /device/exec HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{{",
+        common::KEY
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut got = Vec::new();
+    let mut closed = false;
+    while started.elapsed() < Duration::from_secs(20) {
+        if s.write_all(b" ").await.is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 1024];
+        match tokio::time::timeout(Duration::from_millis(50), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                closed = true;
+                break;
+            }
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    assert!(closed, "a trickled body kept its connection for 20 s");
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
 
     // A silent connection and an idle keep-alive connection are closed too.
     let mut silent = TcpStream::connect(addr).await.unwrap();

@@ -8,6 +8,8 @@
 //!   connection opening; a later one within `idle` of the previous response (keep-alive), and
 //!   once its first byte arrived, within `header_read` of that byte. A client trickling a
 //!   header is closed, whatever the rate.
+//! - a request body must be complete within [`Timeouts::body_read`] of its head, so a body
+//!   trickled a byte at a time cannot hold a handler (and its slot) for ever;
 //! - a write that makes no progress for [`Timeouts::write_stall`] (a client that stopped
 //!   reading its response) ends the connection.
 //! - at most `server.max_connections` are open (read at every accept, so a reload applies to
@@ -52,6 +54,10 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// client that stopped reading must not keep a socket and a task forever.
 pub const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Time a client has to send a request body after its head: the largest body
+/// (`server.body_limit`, 1 MiB by default) at 17 KB/s, slower than any working link.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Pause after a failed `accept` (out of descriptors, most likely): retrying at once would
 /// spin a core while nothing can succeed.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -68,6 +74,8 @@ pub struct Timeouts {
     pub idle: Duration,
     /// See [`WRITE_STALL_TIMEOUT`].
     pub write_stall: Duration,
+    /// See [`BODY_READ_TIMEOUT`].
+    pub body_read: Duration,
 }
 
 impl Default for Timeouts {
@@ -76,6 +84,7 @@ impl Default for Timeouts {
             header_read: HEADER_READ_TIMEOUT,
             idle: IDLE_TIMEOUT,
             write_stall: WRITE_STALL_TIMEOUT,
+            body_read: BODY_READ_TIMEOUT,
         }
     }
 }
@@ -190,7 +199,15 @@ async fn connection(
     });
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(request.map(axum::body::Body::new))
+        let deadline = tokio::time::Instant::now() + timeouts.body_read;
+        let request = request.map(|body| {
+            axum::body::Body::new(BodyDeadline {
+                inner: body,
+                deadline,
+                sleep: None,
+            })
+        });
+        router.clone().oneshot(request)
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -335,6 +352,50 @@ impl Future for HeadDeadline {
             let at = tokio::time::Instant::now() + Duration::from_millis(next);
             self.sleep.as_mut().reset(at);
         }
+    }
+}
+
+/// A request body that fails once its deadline passes while it is still being waited for.
+/// The timer is created only when a read would wait, so a body that came with its head (the
+/// usual case) costs nothing.
+struct BodyDeadline {
+    inner: Incoming,
+    deadline: tokio::time::Instant,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl hyper::body::Body for BodyDeadline {
+    type Data = hyper::body::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
+            Poll::Pending => {
+                let deadline = self.deadline;
+                let sleep = self
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                match sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the request body did not arrive in time",
+                    ))))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
