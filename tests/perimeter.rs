@@ -711,3 +711,60 @@ async fn store_throughput_full_vs_normal() {
         100.0 * full / normal
     );
 }
+
+/// `GET /health` requests/s through `axum::serve` and through our accept loop on the same
+/// router, alternating, in the same run. A measurement, not a check:
+/// `cargo test --test perimeter -- --ignored http_throughput --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn http_throughput_axum_serve_vs_ours() {
+    const CLIENTS: usize = 8;
+    const REQUESTS: usize = 4000;
+    let (gw, _dir) = bare(|_| {}).await;
+    async fn drive(addr: std::net::SocketAddr) -> f64 {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..CLIENTS {
+            tasks.push(tokio::spawn(async move {
+                let mut s = TcpStream::connect(addr).await.unwrap();
+                s.set_nodelay(true).unwrap();
+                let mut buf = vec![0u8; 4096];
+                for _ in 0..REQUESTS / CLIENTS {
+                    s.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n")
+                        .await
+                        .unwrap();
+                    // One small response per request; it arrives in one read on loopback.
+                    let n = s.read(&mut buf).await.unwrap();
+                    assert!(n > 0 && buf.starts_with(b"HTTP/1.1 200"));
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        REQUESTS as f64 / started.elapsed().as_secs_f64()
+    }
+    let mut axum_rates = Vec::new();
+    let mut ours = Vec::new();
+    for _ in 0..7 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = gw.router.clone();
+        let plain = tokio::spawn(async move { axum::serve(listener, router).await.ok() });
+        axum_rates.push(drive(addr).await);
+        plain.abort();
+        let (addr, stop, task) = serve(&gw, Timeouts::default()).await;
+        ours.push(drive(addr).await);
+        let _ = stop.send(());
+        let _ = task.await;
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (a, o) = (median(axum_rates), median(ours));
+    println!(
+        "GET /health: axum::serve {a:.0} req/s, api::server {o:.0} req/s ({:.0}%)",
+        100.0 * o / a
+    );
+}

@@ -7,9 +7,11 @@
 //! - the first request head must be complete within [`Timeouts::header_read`] of the
 //!   connection opening; a later one within `idle` of the previous response (keep-alive), and
 //!   once its first byte arrived, within `header_read` of that byte. A client trickling a
-//!   header is closed, whatever the rate.
-//! - a request body must be complete within [`Timeouts::body_read`] of its head, so a body
-//!   trickled a byte at a time cannot hold a handler (and its slot) for ever;
+//!   header is closed, whatever the rate (the deadline is checked every half period, so it
+//!   holds to within that).
+//! - a request body must be complete within [`Timeouts::body_read`] of the handler first
+//!   waiting for it, so a body trickled a byte at a time cannot hold a handler (and its
+//!   slot) for ever;
 //! - a write that makes no progress for [`Timeouts::write_stall`] (a client that stopped
 //!   reading its response) ends the connection.
 //! - at most `server.max_connections` are open (read at every accept, so a reload applies to
@@ -25,11 +27,10 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -190,20 +191,19 @@ async fn connection(
     mut stop: watch::Receiver<bool>,
     _slot: Slot,
 ) {
-    let activity = Arc::new(Activity::new());
+    let activity = Arc::new(Activity::new(timeouts));
     let io = TokioIo::new(Guarded {
         inner: stream,
         activity: activity.clone(),
         write_stall: timeouts.write_stall,
         stall: None,
     });
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(ConnectInfo(peer));
-        let deadline = tokio::time::Instant::now() + timeouts.body_read;
+    let body_read = timeouts.body_read;
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let request = request.map(|body| {
             axum::body::Body::new(BodyDeadline {
                 inner: body,
-                deadline,
+                limit: body_read,
                 sleep: None,
             })
         });
@@ -211,16 +211,27 @@ async fn connection(
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .timer(HeadTimer { activity, timeouts })
-        // Turns hyper's head timer on; the deadline itself is HeadTimer's.
+        .timer(HeadTimer(activity.clone()))
+        // Makes hyper tell HeadTimer whenever it waits for a request head.
         .header_read_timeout(timeouts.header_read)
         .keep_alive(true);
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
+    // One timer per connection, looking at the head deadline a few times per period: a timer
+    // armed and dropped per request cost a fifth of the throughput of `GET /health`.
+    let period = timeouts.header_read.min(timeouts.idle) / 2;
+    let mut watchdog = tokio::time::interval(period.max(Duration::from_millis(10)));
+    watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut draining = false;
     let ended = loop {
         tokio::select! {
             ended = conn.as_mut() => break ended,
+            _ = watchdog.tick() => {
+                if activity.head_overdue() {
+                    tracing::debug!(%peer, "HTTP connection closed: no complete request head in time");
+                    return;
+                }
+            }
             () = async { let _ = stop.wait_for(|stop| *stop).await; }, if !draining => {
                 // Finishes the request in hand; an idle connection closes at once.
                 draining = true;
@@ -233,25 +244,36 @@ async fn connection(
     }
 }
 
-/// What the deadlines need to know about a connection's reads.
+/// What the head deadline needs to know about a connection: whether hyper waits for a
+/// request head, since when, and when its first byte came.
 struct Activity {
     /// Reference point for the millisecond stamps below.
     epoch: Instant,
-    /// When the first byte after the current head timer was armed arrived ([`NOT_YET`]).
+    header_ms: u64,
+    idle_ms: u64,
+    /// The wait hyper is in (its number), or 0 while it waits for no head.
+    waiting: AtomicU64,
+    /// Until when the current wait may see no byte at all.
+    idle_until_ms: AtomicU64,
+    /// When the first byte of the awaited head arrived ([`NOT_YET`]).
     first_read_ms: AtomicU64,
-    /// Head timers armed so far: the first one is the first request's.
-    arms: AtomicU64,
+    /// Waits so far: the first is the first request's, which gets no idle allowance.
+    waits: AtomicU64,
 }
 
-/// [`Activity::first_read_ms`] while no byte has arrived since the timer was armed.
+/// [`Activity::first_read_ms`] while no byte has arrived since the wait began.
 const NOT_YET: u64 = u64::MAX;
 
 impl Activity {
-    fn new() -> Self {
+    fn new(timeouts: Timeouts) -> Self {
         Self {
             epoch: Instant::now(),
+            header_ms: millis(timeouts.header_read),
+            idle_ms: millis(timeouts.idle),
+            waiting: AtomicU64::new(0),
+            idle_until_ms: AtomicU64::new(u64::MAX),
             first_read_ms: AtomicU64::new(NOT_YET),
-            arms: AtomicU64::new(0),
+            waits: AtomicU64::new(0),
         }
     }
 
@@ -270,49 +292,40 @@ impl Activity {
             );
         }
     }
-}
 
-/// hyper's head timer (it arms one whenever the connection waits for a request head), with
-/// our deadlines: hyper's own counts from the arming only, which would make the idle time
-/// between requests and the time to send a head one and the same.
-#[derive(Clone)]
-struct HeadTimer {
-    activity: Arc<Activity>,
-    timeouts: Timeouts,
-}
-
-impl hyper::rt::Timer for HeadTimer {
-    fn sleep(&self, _duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        self.arm()
-    }
-
-    fn sleep_until(&self, _deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        self.arm()
-    }
-
-    fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, _new_deadline: Instant) {
-        *sleep = self.arm();
-    }
-}
-
-impl HeadTimer {
-    fn arm(&self) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        let a = &self.activity;
-        a.first_read_ms.store(NOT_YET, Ordering::Relaxed);
-        let first_request = a.arms.fetch_add(1, Ordering::Relaxed) == 0;
-        let armed = a.now_ms();
-        let wait = if first_request {
-            self.timeouts.header_read
+    /// hyper starts waiting for a head: the number of this wait.
+    fn begin_wait(&self) -> u64 {
+        let number = self.waits.fetch_add(1, Ordering::Relaxed) + 1;
+        let allowance = if number == 1 {
+            self.header_ms
         } else {
-            self.timeouts.idle
+            self.idle_ms
         };
-        let check = wait.min(self.timeouts.header_read);
-        Box::pin(HeadDeadline {
-            activity: a.clone(),
-            idle_until: armed.saturating_add(millis(wait)),
-            header: millis(self.timeouts.header_read),
-            sleep: Box::pin(tokio::time::sleep(check)),
-        })
+        self.first_read_ms.store(NOT_YET, Ordering::Relaxed);
+        self.idle_until_ms
+            .store(self.now_ms().saturating_add(allowance), Ordering::Relaxed);
+        self.waiting.store(number, Ordering::Release);
+        number
+    }
+
+    /// The wait `number` ended (its head came, or hyper replaced it with a new wait).
+    fn end_wait(&self, number: u64) {
+        let _ = self
+            .waiting
+            .compare_exchange(number, 0, Ordering::AcqRel, Ordering::Relaxed);
+    }
+
+    /// Whether hyper waits for a head that is late: no byte by the idle allowance, or not
+    /// complete `header_read` after its first byte.
+    fn head_overdue(&self) -> bool {
+        if self.waiting.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        let now = self.now_ms();
+        match self.first_read_ms.load(Ordering::Relaxed) {
+            NOT_YET => now >= self.idle_until_ms.load(Ordering::Relaxed),
+            first => now >= first.saturating_add(self.header_ms),
+        }
     }
 }
 
@@ -320,47 +333,66 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX / 2)
 }
 
-/// Fires when no head began by `idle_until`, or when one began and is not complete
-/// `header` after its first byte. It looks at most every `header` period (one timer wake per
-/// idle connection per period), so a trickling head is cut within two periods of its start.
-struct HeadDeadline {
-    activity: Arc<Activity>,
-    idle_until: u64,
-    header: u64,
-    sleep: Pin<Box<tokio::time::Sleep>>,
-}
+/// hyper's head timer: hyper arms it whenever the connection waits for a request head and
+/// drops it when the head is complete. Ours only records the wait; the connection's watchdog
+/// applies the deadline (hyper's own counts from the arming only, which would make the idle
+/// time between requests and the time to send a head one and the same).
+#[derive(Clone)]
+struct HeadTimer(Arc<Activity>);
 
-impl hyper::rt::Sleep for HeadDeadline {}
+impl hyper::rt::Timer for HeadTimer {
+    fn sleep(&self, _duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        self.wait()
+    }
 
-impl Future for HeadDeadline {
-    type Output = ();
+    fn sleep_until(&self, _deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        self.wait()
+    }
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
-            ready!(self.sleep.as_mut().poll(cx));
-            let now = self.activity.now_ms();
-            let first = self.activity.first_read_ms.load(Ordering::Relaxed);
-            let deadline = if first == NOT_YET {
-                self.idle_until
-            } else {
-                first.saturating_add(self.header)
-            };
-            if now >= deadline {
-                return Poll::Ready(());
-            }
-            let next = deadline.min(now.saturating_add(self.header)) - now;
-            let at = tokio::time::Instant::now() + Duration::from_millis(next);
-            self.sleep.as_mut().reset(at);
-        }
+    fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, _new_deadline: Instant) {
+        *sleep = self.wait();
     }
 }
 
-/// A request body that fails once its deadline passes while it is still being waited for.
-/// The timer is created only when a read would wait, so a body that came with its head (the
-/// usual case) costs nothing.
+impl HeadTimer {
+    fn wait(&self) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        let number = self.0.begin_wait();
+        Box::pin(HeadWait {
+            activity: self.0.clone(),
+            number,
+        })
+    }
+}
+
+/// A head wait as hyper holds it: never fires itself (the watchdog closes a late
+/// connection), and ends the wait when hyper drops it.
+struct HeadWait {
+    activity: Arc<Activity>,
+    number: u64,
+}
+
+impl hyper::rt::Sleep for HeadWait {}
+
+impl Future for HeadWait {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+impl Drop for HeadWait {
+    fn drop(&mut self) {
+        self.activity.end_wait(self.number);
+    }
+}
+
+/// A request body that fails `limit` after the handler first had to wait for it. The timer
+/// (and the clock read) happen only when a read would wait, so a body that came with its
+/// head (the usual case) costs nothing.
 struct BodyDeadline {
     inner: Incoming,
-    deadline: tokio::time::Instant,
+    limit: Duration,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
@@ -375,10 +407,10 @@ impl hyper::body::Body for BodyDeadline {
         match Pin::new(&mut self.inner).poll_frame(cx) {
             Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
             Poll::Pending => {
-                let deadline = self.deadline;
+                let limit = self.limit;
                 let sleep = self
                     .sleep
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
                 match sleep.as_mut().poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(io::Error::new(
                         io::ErrorKind::TimedOut,
