@@ -608,15 +608,7 @@ impl Jobs {
             Ok(body) => body,
             Err(_) => return,
         };
-        let (id, targets) = (id.to_string(), self.deps().webhooks.clone());
-        self.deps()
-            .webhooks
-            .dispatch(&format!("batch {id}"), async move {
-                let outcome = hook.deliver(&body, &targets).await;
-                if let Err(e) = store.set_batch_webhook(&id, &outcome.to_string()).await {
-                    tracing::warn!(batch_id = %id, error = %e, "cannot record the webhook outcome");
-                }
-            });
+        super::webhook_target::announce_batch(store, &self.deps().webhooks, id, hook, body);
     }
 }
 

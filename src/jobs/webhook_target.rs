@@ -321,6 +321,24 @@ pub(super) fn announce_job(deps: &super::Deps, id: &str, hook: Webhook) {
     });
 }
 
+/// Delivers the ended batch `id` (its JSON, `body`) to `hook` under the bound, and records
+/// the outcome on the batch.
+pub(super) fn announce_batch(
+    store: crate::store::Store,
+    targets: &Deliveries,
+    id: &str,
+    hook: Webhook,
+    body: serde_json::Value,
+) {
+    let (recheck, id) = (targets.clone(), id.to_string());
+    targets.dispatch(&format!("batch {id}"), async move {
+        let outcome = hook.deliver(&body, &recheck).await;
+        if let Err(e) = store.set_batch_webhook(&id, &outcome.to_string()).await {
+            tracing::warn!(batch_id = %id, error = %e, "cannot record the webhook outcome");
+        }
+    });
+}
+
 /// Releases a pending place however the delivery task ends.
 struct Pending(Arc<Inner>);
 
