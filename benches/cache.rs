@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
-use netpulse::cache::{Cache, Entry, Key, Level, Settings};
+use netpulse::cache::{Cache, CredentialHasher, Entry, Key, Level, Settings};
 use netpulse::config::Database;
 use netpulse::store::Store;
 
@@ -40,7 +40,9 @@ async fn cache(
         redis_url,
     };
     (
-        Cache::new(settings, store, namespace).await.expect("cache"),
+        Cache::new(settings, store, namespace, CredentialHasher::random())
+            .await
+            .expect("cache"),
         dir,
     )
 }

@@ -49,12 +49,24 @@ async fn run_until_signal(
     gw: gateway::Gateway,
 ) -> anyhow::Result<()> {
     let jobs = gw.jobs.clone();
-    let server = axum::serve(listener, gw.router.clone()).with_graceful_shutdown(async move {
+    if let Ok(addr) = listener.local_addr() {
+        gw.jobs.deps().webhooks.listening_on(addr);
+    }
+    let shutdown = async move {
         shutdown_signal().await;
         tracing::info!("shutting down: refusing new jobs, finishing in-flight requests");
         jobs.begin_shutdown();
-    });
-    server.await.context("serve HTTP")?;
+    };
+    crate::api::server::serve(
+        listener,
+        gw.router.clone(),
+        gw.live.clone(),
+        gw.metrics.clone(),
+        crate::api::server::Timeouts::default(),
+        shutdown,
+        SHUTDOWN_GRACE,
+    )
+    .await;
     let drain = async {
         while gw.jobs.busy_workers() > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;

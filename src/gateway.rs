@@ -137,6 +137,7 @@ async fn apply_reloads(live: Live, state: AppState, pool: Pool, host: Arc<Host>,
         state
             .jobs()
             .resize(config.worker.pool_size, config.worker.queue_size);
+        state.jobs().deps().webhooks.apply(config.clone());
         tracing::info!("config reload applied");
     }
 }
@@ -224,10 +225,17 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         .await
         .map_err(Error::Watch)?;
     let vendors = Arc::new(jobs::PluginVendors::new(host.clone()));
+    if let Some(dropped) = crate::cache::CredentialHasher::retire_database_key(&store).await? {
+        tracing::info!(
+            dropped,
+            "removed the cache credential key from the database (it now derives from the sealing key); cached outputs from before are dropped"
+        );
+    }
     let cache = Cache::new(
         CacheSettings::from_config(&config.cache),
         store.clone(),
         "netpulse",
+        crate::cache::CredentialHasher::from_key(sealer.cache_hmac_key()),
     )
     .await?;
     let pool = Pool::new(pool_settings(&config));
@@ -257,6 +265,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         rebuild,
         targets: jobs::targets::AllowedTargets::new(&config.security.allowed_targets),
         max_output_bytes: config.worker.max_output_bytes,
+        webhooks: jobs::webhook_target::Deliveries::new(config.clone(), metrics.clone()),
     };
     let jobs = Jobs::start(
         deps,

@@ -41,8 +41,14 @@ async fn sqlite() -> (Store, tempfile::TempDir) {
     (store, dir)
 }
 
+/// The credential-hash key every test node shares (the gateway derives it from the sealing
+/// key, which every node of a deployment shares too).
+fn hasher() -> CredentialHasher {
+    CredentialHasher::from_key([42; 32])
+}
+
 async fn cache(store: &Store, settings: Settings, namespace: &str) -> Cache {
-    Cache::with_budgets(settings, store.clone(), namespace, relaxed())
+    Cache::with_budgets(settings, store.clone(), namespace, relaxed(), hasher())
         .await
         .expect("cache starts")
 }
@@ -179,11 +185,9 @@ async fn credentials_scope_entries() {
     );
     assert_eq!(hasher.hash("admin", "right").len(), 64, "hex HMAC-SHA256");
 
-    // The hash key is random per database, not derived from the secret.
-    let (other_store, _other_dir) = sqlite().await;
-    let other = cache(&other_store, settings(HOUR, 100, None), "t").await;
+    // The hash depends on the key (the deployment's), not only on the secret.
     assert_ne!(
-        other.credential_hasher().hash("admin", "right"),
+        CredentialHasher::random().hash("admin", "right"),
         hasher.hash("admin", "right")
     );
     let fixed = CredentialHasher::from_key([7; 32]);
@@ -573,9 +577,10 @@ mod services {
             let (ns, url) = (ns.clone(), server.url());
             async move {
                 let (db, dir) = sqlite().await;
-                let cache = Cache::with_budgets(settings(HOUR, 100, Some(url)), db, &ns, budgets)
-                    .await
-                    .expect("cache starts");
+                let cache =
+                    Cache::with_budgets(settings(HOUR, 100, Some(url)), db, &ns, budgets, hasher())
+                        .await
+                        .expect("cache starts");
                 (cache, dir)
             }
         };
@@ -717,9 +722,15 @@ mod services {
             l3_read_timeout: Duration::from_millis(50),
             ..relaxed()
         };
-        let a = Cache::with_budgets(settings(HOUR, 100, None), store.clone(), "t", budgets)
-            .await
-            .expect("cache starts");
+        let a = Cache::with_budgets(
+            settings(HOUR, 100, None),
+            store.clone(),
+            "t",
+            budgets,
+            hasher(),
+        )
+        .await
+        .expect("cache starts");
         let k = key(&a, "10.0.0.1", 22, "show version", "admin", "pw");
         let mut tx = store.pool().begin().await.expect("begin");
         sqlx::query("LOCK TABLE cache_entries IN ACCESS EXCLUSIVE MODE")

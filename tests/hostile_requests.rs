@@ -458,10 +458,12 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
     let host = Arc::new(gateway::plugin_host(&config, dir.path(), metrics.clone()).unwrap());
     let vendors = Arc::new(jobs::PluginVendors::new(host.clone()));
     let parsers: Arc<dyn jobs::Parsers> = Arc::new(PanickingParsers(vendors.clone()));
+    let sealer = jobs::seal::Sealer::load(&dir.path().join("sealing.key")).unwrap();
     let cache = cache::Cache::new(
         cache::Settings::from_config(&config.cache),
         store.clone(),
         "netpulse",
+        cache::CredentialHasher::from_key(sealer.cache_hmac_key()),
     )
     .await
     .unwrap();
@@ -489,10 +491,11 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
         strategies: vendors,
         metrics: metrics.clone(),
         cache,
-        sealer: jobs::seal::Sealer::load(&dir.path().join("sealing.key")).unwrap(),
+        sealer,
         rebuild,
         targets: jobs::targets::AllowedTargets::default(),
         max_output_bytes: config.worker.max_output_bytes,
+        webhooks: jobs::webhook_target::Deliveries::new(Arc::new(config.clone()), metrics.clone()),
     };
     let jobs = jobs::Jobs::start(deps, 1, 100, metrics.clone());
     let router = api::app(api::AppState::new(

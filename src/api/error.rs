@@ -41,6 +41,9 @@ pub enum ApiError {
     /// The body is larger than `server.body_limit` (413).
     #[error("request body is larger than the limit of {0} bytes")]
     TooLarge(usize),
+    /// The body did not arrive within the server's body deadline (408).
+    #[error("the request body did not arrive within {0}s; send it at once")]
+    BodyTimeout(u64),
     /// A well-formed body that breaks a rule (422).
     #[error("{0}")]
     Invalid(String),
@@ -78,6 +81,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TargetRefused(_) => StatusCode::FORBIDDEN,
             ApiError::QueueFull(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -97,6 +101,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "body_too_large",
+            ApiError::BodyTimeout(_) => "body_timeout",
             ApiError::Invalid(_) => "validation_failed",
             ApiError::TargetRefused(_) => "target_not_allowed",
             ApiError::QueueFull(_) => "queue_full",
@@ -142,6 +147,7 @@ impl From<jobs::Error> for ApiError {
             }
             jobs::Error::Store(e) => ApiError::Internal(e.to_string()),
             jobs::Error::Seal(e) => ApiError::Internal(e.to_string()),
+            jobs::Error::Webhook(e) => ApiError::Invalid(e.to_string()),
         }
     }
 }

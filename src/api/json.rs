@@ -22,15 +22,35 @@ where
     }
 }
 
-/// The whole body, or 413 naming the configured limit.
+/// The whole body, or 413 naming the configured limit (408 when the server's body deadline
+/// passed first).
 async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     let limit = req
         .extensions()
         .get::<BodyLimit>()
         .map_or(usize::MAX, |l| l.0);
-    Bytes::from_request(req, state)
-        .await
-        .map_err(|_| ApiError::TooLarge(limit))
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if timed_out(&e) {
+            ApiError::BodyTimeout(super::server::BODY_READ_TIMEOUT.as_secs())
+        } else {
+            ApiError::TooLarge(limit)
+        }
+    })
+}
+
+/// Whether the body failed on [`super::server`]'s deadline (a `TimedOut` I/O error below).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(err) = cause {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
 }
 
 /// [`Json`] that also keeps the body as sent, for a caller that stores the request: the

@@ -21,6 +21,7 @@ pub mod inventory;
 pub mod json;
 pub mod ratelimit;
 pub mod request;
+pub mod server;
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;

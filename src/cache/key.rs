@@ -4,8 +4,9 @@
 //! output read with one account is never served to a request carrying another (devices show
 //! different things to different privilege levels, and a wrong password must not be able to
 //! read what a right one fetched). Credentials enter the key only as a keyed hash
-//! (HMAC-SHA256) whose key is random and kept in the database: a leaked cache key or Redis
-//! dump cannot be brute-forced offline against a password list without that key too.
+//! (HMAC-SHA256) whose key is derived from the sealing key (`worker.sealing_key_file` or
+//! `NETPULSE_SEALING_KEY`), which never enters the database: a database or Redis dump alone
+//! cannot be brute-forced offline against a password list.
 
 use std::fmt;
 
@@ -16,7 +17,8 @@ use sha2::Sha256;
 use super::Error;
 use crate::store::Store;
 
-/// Name of the credential-hash key in `netpulse_secrets`.
+/// Name under which earlier versions kept the credential-hash key in `netpulse_secrets`;
+/// [`CredentialHasher::retire_database_key`] deletes it.
 pub const HASH_KEY_NAME: &str = "cache.credential_hmac_key";
 
 /// Length of the credential-hash key: SHA-256's output size; a longer HMAC key adds no strength.
@@ -71,8 +73,8 @@ pub fn device_id(host: &str, port: u16) -> String {
 
 /// Turns credentials into the `credential` part of a [`Key`].
 ///
-/// The key is generated once per database with a CSPRNG, never derived from a secret, and
-/// shared through `netpulse_secrets` so every gateway node on that database agrees.
+/// The key comes from the sealing key (random, never derived from a password), so every
+/// gateway node that shares the sealing key agrees on it.
 #[derive(Clone)]
 pub struct CredentialHasher {
     /// The HMAC key; never logged (see the `Debug` impl).
@@ -86,20 +88,26 @@ impl fmt::Debug for CredentialHasher {
 }
 
 impl CredentialHasher {
-    /// Loads the shared key from the store, creating it on the first start of the first node.
-    pub async fn load(store: &Store) -> Result<Self, Error> {
-        let mut candidate = [0u8; HASH_KEY_LEN];
-        rand::rngs::OsRng.fill_bytes(&mut candidate);
-        let stored = store
-            .secret_get_or_insert(HASH_KEY_NAME, &hex::encode(candidate))
-            .await?;
-        let bytes = hex::decode(stored.trim()).map_err(|_| Error::HashKey)?;
-        let key: [u8; HASH_KEY_LEN] = bytes.try_into().map_err(|_| Error::HashKey)?;
-        Ok(Self { key })
+    /// Deletes the key earlier versions stored in the database, once: with it gone a dump
+    /// holds nothing to test passwords against. Cache rows hashed under it can never be
+    /// found again, so they go too (a miss costs one device round trip); returns how many.
+    /// `None` when there was no stored key (every start after the first).
+    pub async fn retire_database_key(store: &Store) -> Result<Option<u64>, Error> {
+        if !store.secret_remove(HASH_KEY_NAME).await? {
+            return Ok(None);
+        }
+        Ok(Some(store.cache_entries_clear().await?))
     }
 
-    /// A hasher with a given key, for tests and tools that do not need the store.
+    /// A hasher with a given key (the gateway passes the one derived from its sealing key).
     pub fn from_key(key: [u8; HASH_KEY_LEN]) -> Self {
+        Self { key }
+    }
+
+    /// A hasher with a fresh random key, for tools and tests that keep nothing.
+    pub fn random() -> Self {
+        let mut key = [0u8; HASH_KEY_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut key);
         Self { key }
     }
 

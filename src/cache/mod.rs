@@ -42,15 +42,9 @@ use stats::Counters;
 /// that fails is skipped, logged and counted, and the request goes on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The database failed while loading the credential-hash key.
+    /// The database failed while retiring the credential-hash key it used to hold.
     #[error("cache: {0}")]
     Store(#[from] crate::store::Error),
-    /// `netpulse_secrets` holds a credential-hash key that is not 32 hex-encoded bytes.
-    #[error(
-        "cache: stored credential hash key {} is not 64 hex digits",
-        key::HASH_KEY_NAME
-    )]
-    HashKey,
     /// `cache.redis_url` could not be used.
     #[error("cache.redis_url {url}: {reason}")]
     RedisUrl {
@@ -142,8 +136,9 @@ impl Cache {
         settings: Settings,
         store: crate::store::Store,
         namespace: &str,
+        hasher: CredentialHasher,
     ) -> Result<Cache, Error> {
-        Self::with_budgets(settings, store, namespace, Budgets::default()).await
+        Self::with_budgets(settings, store, namespace, Budgets::default(), hasher).await
     }
 
     /// Builds the levels with explicit time limits (tests and benchmarks).
@@ -152,8 +147,8 @@ impl Cache {
         store: crate::store::Store,
         namespace: &str,
         budgets: Budgets,
+        hasher: CredentialHasher,
     ) -> Result<Cache, Error> {
-        let hasher = CredentialHasher::load(&store).await?;
         let l2 = match &settings.redis_url {
             Some(url) => {
                 let l2 = L2::new(

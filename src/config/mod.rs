@@ -4,8 +4,10 @@
 //! Stages, as in Vector: load (YAML text → value tree with lines) → validate (keys, then rules)
 //! → typed [`Config`].
 
+pub mod cidr;
 mod follow;
 pub mod platform;
+mod redact;
 pub mod schema;
 pub mod targets;
 pub mod validate;
@@ -14,6 +16,7 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
+pub use redact::redact_url;
 pub use schema::*;
 pub use validate::Problem;
 
@@ -157,20 +160,6 @@ pub fn check_listed_api_keys(source: &str, keys: &[String]) -> Result<(), String
             validate::MIN_API_KEY_LEN,
             validate::MIN_API_KEY_LEN
         ))
-    }
-}
-
-/// Hides the password in `scheme://user:password@host/...`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:<redacted>@{host}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
     }
 }
 

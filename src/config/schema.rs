@@ -32,6 +32,8 @@ pub struct Config {
     pub inventory: Vec<InventoryDevice>,
     /// Limits on what a key holder can make the gateway do.
     pub security: Security,
+    /// Where job and batch webhooks may be delivered.
+    pub webhooks: Webhooks,
 }
 
 /// `server:` — how the HTTP API is exposed.
@@ -47,6 +49,10 @@ pub struct Server {
     pub insecure_no_auth: bool,
     /// Largest accepted request body in bytes; bigger bodies get 413.
     pub body_limit: usize,
+    /// HTTP connections open at once; past it a new connection is answered 503 and closed,
+    /// so clients that hold sockets cannot exhaust the descriptors SSH and SQLite need.
+    /// Applied live to new connections.
+    pub max_connections: usize,
 }
 
 impl Default for Server {
@@ -56,6 +62,7 @@ impl Default for Server {
             api_keys: Vec::new(),
             insecure_no_auth: false,
             body_limit: 1_048_576,
+            max_connections: 1024,
         }
     }
 }
@@ -185,6 +192,31 @@ pub struct Database {
     pub pool_recycle: u64,
     /// Logs each SQL statement at debug level.
     pub echo: bool,
+    /// SQLite only: `full` (default) fsyncs the WAL at every commit, so an acknowledged job
+    /// survives a power cut; `normal` may lose the last commits on power loss (never on a
+    /// process crash) for fewer fsyncs.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// `database.sqlite_synchronous`: SQLite's `PRAGMA synchronous` for the job store.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// Every commit is on disk before it is acknowledged.
+    #[default]
+    Full,
+    /// Commits reach the OS at once and the disk at the next checkpoint.
+    Normal,
+}
+
+impl SqliteSynchronous {
+    /// The pragma's value.
+    pub fn as_pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Full => "FULL",
+            SqliteSynchronous::Normal => "NORMAL",
+        }
+    }
 }
 
 impl Default for Database {
@@ -196,6 +228,7 @@ impl Default for Database {
             pool_timeout: 30,
             pool_recycle: 3600,
             echo: false,
+            sqlite_synchronous: SqliteSynchronous::Full,
         }
     }
 }
@@ -555,4 +588,17 @@ pub struct RateLimit {
     pub per_key: Option<f64>,
     /// Device requests (exec, bulk devices, test) per second per device (`host:port`).
     pub per_device: Option<f64>,
+}
+
+/// `webhooks:` — which receivers a webhook may reach. With no entry matching, link-local
+/// and cloud-metadata addresses are refused and everything else (loopback relays included)
+/// is allowed; the gateway's own listener is always refused. When entries match, the most
+/// specific (longest prefix) decides, and deny wins a tie.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Webhooks {
+    /// CIDRs a webhook may reach even when refused by default (e.g. a relay on link-local).
+    pub allow: Vec<String>,
+    /// CIDRs no webhook may reach.
+    pub deny: Vec<String>,
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::schema::{
     Adaptive, ApiKey, Cache, Config, ConnectionPool, Credential, Database, InventoryDevice,
     Logging, Monitoring, Parsing, Plugins, RateLimit, Security, Server, Ssh, Thresholds, Warm,
-    Worker,
+    Webhooks, Worker,
 };
 use super::{platform, yaml::Document};
 
@@ -147,6 +147,9 @@ fn check_keys(doc: &Document, problems: &mut Vec<Problem>) {
                 d,
                 out,
             )
+        }),
+        ("webhooks", |p, v, d, out| {
+            section::<Webhooks>(p, v, &[], d, out)
         }),
         ("inventory", |p, v, d, out| {
             let Some(items) = v.as_array() else {
@@ -332,6 +335,7 @@ impl Rules<'_> {
         self.security(c);
         self.rate_limits(c);
         self.require_sha256(c);
+        self.webhooks(c);
     }
 
     fn rate_limits(&mut self, c: &Config) {
@@ -377,6 +381,16 @@ impl Rules<'_> {
         }
     }
 
+    fn webhooks(&mut self, c: &Config) {
+        for (list, entries) in [("allow", &c.webhooks.allow), ("deny", &c.webhooks.deny)] {
+            for (i, entry) in entries.iter().enumerate() {
+                if let Err(e) = super::cidr::Cidr::parse(entry) {
+                    self.fail(&format!("webhooks.{list}[{i}]"), e);
+                }
+            }
+        }
+    }
+
     fn server(&mut self, c: &Config) {
         let s = &c.server;
         match s.listen.parse::<SocketAddr>() {
@@ -399,6 +413,7 @@ impl Rules<'_> {
             ),
         }
         self.at_least("server.body_limit", s.body_limit as u64, 1024);
+        self.at_least("server.max_connections", s.max_connections as u64, 1);
         self.api_keys(&s.api_keys);
     }
 

@@ -169,6 +169,7 @@ impl Jobs {
             return Err(Error::ShuttingDown);
         }
         let deps = self.deps().clone();
+        super::webhook_target::admit_bulk(&deps.webhooks, &bulk).await?;
         let batch_id = model::new_id();
         let created = Utc::now();
         let hosts: Vec<String> = bulk
@@ -614,13 +615,7 @@ impl Jobs {
             Ok(body) => body,
             Err(_) => return,
         };
-        let id = id.to_string();
-        tokio::spawn(async move {
-            let outcome = hook.deliver(&body).await;
-            if let Err(e) = store.set_batch_webhook(&id, &outcome.to_string()).await {
-                tracing::warn!(batch_id = %id, error = %e, "cannot record the webhook outcome");
-            }
-        });
+        super::webhook_target::announce_batch(store, &self.deps().webhooks, id, hook, body);
     }
 }
 

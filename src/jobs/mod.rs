@@ -29,6 +29,7 @@ mod supervise;
 pub mod targets;
 pub mod vendors;
 pub mod webhook;
+pub mod webhook_target;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -80,6 +81,9 @@ pub enum Error {
     /// The request could not be sealed for storage.
     #[error(transparent)]
     Seal(#[from] seal::Error),
+    /// The webhook's destination is refused (or does not resolve).
+    #[error(transparent)]
+    Webhook(#[from] webhook::Invalid),
     /// Cancel asked for a job that already left the queue.
     #[error("job {id} is {status}, only queued jobs can be canceled")]
     NotQueued {
@@ -119,6 +123,8 @@ pub struct Deps {
     pub targets: targets::AllowedTargets,
     /// `worker.max_output_bytes`: device output one job may receive, all commands together.
     pub max_output_bytes: u64,
+    /// Where webhooks may go, and the bound on deliveries under way.
+    pub webhooks: webhook_target::Deliveries,
 }
 
 /// A queued job: its id and the spec (with secrets) a worker needs.
@@ -312,6 +318,9 @@ impl Jobs {
     ) -> Result<Job, Error> {
         if self.inner.shutting_down.load(Ordering::Relaxed) {
             return Err(Error::ShuttingDown);
+        }
+        if let Some(hook) = &spec.webhook {
+            self.inner.deps.webhooks.admit(hook).await?;
         }
         // A job the cache answers whole needs no worker and no queue slot: it is recorded
         // ended, in one write. Pinned jobs keep their turn order, so they always queue.
@@ -744,21 +753,9 @@ fn result_expiry(spec: &JobSpec) -> Option<String> {
 
 /// Sends the ended job to its webhook, off the worker (the end state is already stored).
 fn announce(inner: &Arc<Inner>, id: &str, spec: &JobSpec) {
-    let Some(hook) = spec.webhook.clone() else {
-        return;
-    };
-    let (store, id) = (inner.deps.store.clone(), id.to_string());
-    tokio::spawn(async move {
-        let job = match store.get_job(&id).await {
-            Ok(Some(row)) => Job::from_row(&row),
-            _ => return,
-        };
-        let body = serde_json::to_value(&job).unwrap_or_default();
-        let outcome = hook.deliver(&body).await;
-        if let Err(e) = store.set_job_webhook(&id, &outcome.to_string()).await {
-            tracing::warn!(job_id = %id, error = %e, "cannot record the webhook outcome");
-        }
-    });
+    if let Some(hook) = spec.webhook.clone() {
+        webhook_target::announce_job(&inner.deps, id, hook);
+    }
 }
 
 /// What a start did with the work a previous run left behind.

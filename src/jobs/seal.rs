@@ -43,12 +43,31 @@ pub enum Error {
     /// The system random generator failed.
     #[error("random generator failed")]
     Random,
+    /// The key file can be read by its group or by others: a key anyone on the host can
+    /// read protects nothing, so the gateway does not start with it.
+    #[error(
+        "sealing key file {path} has mode {mode:04o}: group and others must have no access; run `chmod 600 {path}`"
+    )]
+    Exposed {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
 }
+
+/// HKDF `info` for the cache's credential-hash key: each use of the sealing key gets its own
+/// subkey, so the cache key reveals nothing about the sealing key and the other way round.
+const CACHE_HMAC_INFO: &[u8] = b"netpulse cache credential hmac v1";
 
 /// Seals and opens job requests. Cheap to clone.
 #[derive(Clone)]
 pub struct Sealer {
     key: std::sync::Arc<RandomizedNonceKey>,
+    /// The cache's credential-hash key, derived from the sealing key at load: it lives
+    /// where the sealing key lives (outside the database), so a database or Redis dump
+    /// alone cannot be tested against a password list.
+    cache_hmac_key: [u8; KEY_LEN],
 }
 
 impl std::fmt::Debug for Sealer {
@@ -65,7 +84,10 @@ impl Sealer {
             return Self::from_base64(&text, KEY_ENV);
         }
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::from_base64(&text, &path.display().to_string()),
+            Ok(text) => {
+                refuse_exposed(path)?;
+                Self::from_base64(&text, &path.display().to_string())
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; KEY_LEN];
                 aws_lc_rs::rand::fill(&mut key).map_err(|_| Error::Random)?;
@@ -103,7 +125,13 @@ impl Sealer {
         })?;
         Ok(Self {
             key: std::sync::Arc::new(key),
+            cache_hmac_key: derive(bytes, CACHE_HMAC_INFO),
         })
+    }
+
+    /// The key the cache hashes request credentials with (see [`crate::cache::CredentialHasher`]).
+    pub fn cache_hmac_key(&self) -> [u8; KEY_LEN] {
+        self.cache_hmac_key
     }
 
     /// Seals `plain` for the row `id`: base64 of nonce ‖ ciphertext ‖ tag.
@@ -134,6 +162,44 @@ impl Sealer {
             .map_err(|_| Error::Open)?;
         String::from_utf8(plain.to_vec()).map_err(|_| Error::Open)
     }
+}
+
+/// HKDF-SHA256 of the sealing key for one purpose (`info`).
+fn derive(key: &[u8], info: &[u8]) -> [u8; KEY_LEN] {
+    use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
+    struct Len;
+    impl KeyType for Len {
+        fn len(&self) -> usize {
+            KEY_LEN
+        }
+    }
+    let mut out = [0u8; KEY_LEN];
+    let prk = Salt::new(HKDF_SHA256, b"netpulse").extract(key);
+    // expand fails only when the length exceeds 255 hash lengths; 32 bytes is one.
+    match prk.expand(&[info], Len).and_then(|okm| okm.fill(&mut out)) {
+        Ok(()) => out,
+        Err(_) => unreachable!("HKDF-SHA256 expands to 32 bytes"),
+    }
+}
+
+/// Refuses a key file its group or others may access (unix permission bits).
+fn refuse_exposed(path: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|source| Error::KeyFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            return Err(Error::Exposed {
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Writes a file only its owner can read, through a temp file and rename so a crash never
@@ -183,10 +249,30 @@ mod tests {
     }
 
     #[test]
+    fn a_key_file_others_can_read_is_refused_naming_file_and_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sealing.key");
+        let first = Sealer::load(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = Sealer::load(&path).unwrap_err().to_string();
+        assert!(e.contains(&path.display().to_string()), "{e}");
+        assert!(e.contains("0644"), "{e}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let again = Sealer::load(&path).unwrap();
+        // The cache key follows the sealing key: same file, same key; another file, another.
+        assert_eq!(first.cache_hmac_key(), again.cache_hmac_key());
+        let other = Sealer::load(&dir.path().join("other.key")).unwrap();
+        assert_ne!(first.cache_hmac_key(), other.cache_hmac_key());
+    }
+
+    #[test]
     fn a_malformed_key_file_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.key");
         std::fs::write(&path, "not base64!").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let e = Sealer::load(&path).unwrap_err().to_string();
         assert!(e.contains("base64 of 32 bytes"), "{e}");
     }

@@ -4,15 +4,34 @@
 //!
 //! Plain `http://` over a short-lived HTTP/1.1 connection: enough for the collectors these
 //! usually are (a local relay, an automation controller) without a TLS stack in the gateway.
+//!
+//! The receiver is untrusted: where it may be is [`super::webhook_target`]'s rule, checked
+//! before every attempt; its answer is read no further than the status line (at most
+//! [`MAX_STATUS_LINE`] bytes), every step has a deadline, and a redirect is not followed (a
+//! 3xx is a failed delivery).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
-/// Longest response head read from a webhook receiver.
-const MAX_RESPONSE_HEAD: usize = 16 * 1024;
+use super::webhook_target::Deliveries;
+
+/// Longest status line read from a webhook receiver: `HTTP/1.1 200 OK` and a long reason
+/// fit many times over; nothing past it (headers, body) is read at all.
+const MAX_STATUS_LINE: usize = 1024;
+
+/// Longest wait for a TCP connection to one address (the attempt's own `timeout` may be
+/// shorter and then applies).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Headers the gateway writes itself: a request value for one of them would let the caller
+/// reframe the request (smuggle a second one into a keep-alive relay) or retarget it.
+const RESERVED_HEADERS: &[&str] = &["host", "content-length", "transfer-encoding", "connection"];
 
 /// Where and how to deliver, validated from the request.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,9 +170,26 @@ impl Webhook {
                 let value = value
                     .as_str()
                     .ok_or_else(|| invalid("headers", format!("{name}: must be a string")))?;
-                let bad = |s: &str| s.chars().any(|c| c == '\r' || c == '\n');
-                if name.is_empty() || bad(name) || bad(value) || name.contains(':') {
-                    return Err(invalid("headers", format!("{name:?}: not a valid header")));
+                let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+                if name.is_empty() || !name.chars().all(token) {
+                    return Err(invalid(
+                        "headers",
+                        format!("{name:?}: not a valid header name"),
+                    ));
+                }
+                if value.chars().any(|c| c.is_control() && c != '\t') {
+                    return Err(invalid(
+                        "headers",
+                        format!("{name}: the value must not contain control characters"),
+                    ));
+                }
+                if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                    return Err(invalid(
+                        "headers",
+                        format!(
+                            "{name}: set by the gateway itself; reserved: Host, Content-Length, Transfer-Encoding, Connection"
+                        ),
+                    ));
                 }
                 headers.insert(name.clone(), value.to_string());
             }
@@ -233,8 +269,9 @@ impl Webhook {
     }
 
     /// Delivers `body`, retrying; returns the outcome to record (never an error: the job's
-    /// end state is already stored and does not depend on this).
-    pub async fn deliver(&self, body: &Value) -> Value {
+    /// end state is already stored and does not depend on this). Each attempt resolves the
+    /// host again and checks it against `targets`.
+    pub async fn deliver(&self, body: &Value, targets: &Deliveries) -> Value {
         let payload = body.to_string();
         let mut last_error = String::new();
         let mut last_status = None;
@@ -242,10 +279,26 @@ impl Webhook {
             if attempt > 0 {
                 tokio::time::sleep(self.pause_before(attempt - 1)).await;
             }
-            match tokio::time::timeout(self.timeout, self.send(&payload)).await {
+            let addrs = match targets.resolve(self).await {
+                Ok(addrs) => addrs,
+                Err(refused) => {
+                    // Refused now (DNS changed since submit, or the lists did): no retry
+                    // would make it right.
+                    tracing::warn!(url = %self.display_url, error = %refused, "webhook refused");
+                    return json!({"url": self.display_url, "delivered": false, "attempts": attempt,
+                        "status_code": last_status, "error": format!("refused: {refused}"), "at": super::model::now()});
+                }
+            };
+            match tokio::time::timeout(self.timeout, self.send(&addrs, &payload)).await {
                 Ok(Ok(status)) if (200..300).contains(&status) => {
                     return json!({"url": self.display_url, "delivered": true, "attempts": attempt + 1,
                         "status_code": status, "error": null, "at": super::model::now()});
+                }
+                Ok(Ok(status)) if (300..400).contains(&status) => {
+                    last_status = Some(status);
+                    last_error =
+                        format!("the receiver answered HTTP {status}; redirects are not followed");
+                    tracing::warn!(url = %self.display_url, status, "webhook receiver redirected; not followed");
                 }
                 Ok(Ok(status)) => {
                     last_status = Some(status);
@@ -261,9 +314,29 @@ impl Webhook {
             "status_code": last_status, "error": last_error, "at": super::model::now()})
     }
 
-    /// One attempt: the status code the receiver answered.
-    async fn send(&self, payload: &str) -> std::io::Result<u16> {
-        let mut stream = tokio::net::TcpStream::connect(&self.authority).await?;
+    /// One attempt to the first of `addrs` that accepts: the status code the receiver
+    /// answered. The caller bounds the whole attempt with the webhook's `timeout`.
+    async fn send(&self, addrs: &[SocketAddr], payload: &str) -> std::io::Result<u16> {
+        let mut stream = None;
+        let mut last = None;
+        for addr in addrs {
+            match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
+                Ok(Ok(s)) => {
+                    stream = Some(s);
+                    break;
+                }
+                Ok(Err(e)) => last = Some(e),
+                Err(_) => {
+                    last = Some(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("connect to {addr} timed out"),
+                    ))
+                }
+            }
+        }
+        let Some(mut stream) = stream else {
+            return Err(last.unwrap_or_else(|| std::io::ErrorKind::NotConnected.into()));
+        };
         stream.set_nodelay(true)?;
         let mut head = format!(
             "{} {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: netpulse\r\n",
@@ -279,26 +352,45 @@ impl Webhook {
         stream.write_all(head.as_bytes()).await?;
         stream.write_all(payload.as_bytes()).await?;
         stream.flush().await?;
-        let mut response = Vec::with_capacity(256);
-        let mut chunk = [0u8; 1024];
-        while !response.windows(2).any(|w| w == b"\r\n") {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 || response.len() > MAX_RESPONSE_HEAD {
-                break;
-            }
-            response.extend_from_slice(&chunk[..n]);
+        read_status(&mut stream).await
+    }
+}
+
+/// Reads the status line and no further (a receiver's headers and body may be anything, at
+/// any size and pace): the code of `HTTP/1.x NNN ...`.
+async fn read_status(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> std::io::Result<u16> {
+    let mut line = Vec::with_capacity(64);
+    let mut chunk = [0u8; 256];
+    let end = loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break None;
         }
-        let line = String::from_utf8_lossy(&response);
-        line.split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse::<u16>().ok())
-            .filter(|_| line.starts_with("HTTP/"))
-            .ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "the receiver did not answer with an HTTP status line",
-                )
-            })
+        let room = MAX_STATUS_LINE.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..n.min(room)]);
+        if let Some(i) = line.iter().position(|b| *b == b'\n') {
+            break Some(i);
+        }
+        if line.len() >= MAX_STATUS_LINE {
+            break None;
+        }
+    };
+    let bad = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the receiver did not answer with an HTTP status line",
+        )
+    };
+    let line = &line[..end.ok_or_else(bad)?];
+    let text = std::str::from_utf8(line).map_err(|_| bad())?;
+    let mut parts = text.split_whitespace();
+    match (parts.next(), parts.next()) {
+        (Some(version), Some(code)) if version.starts_with("HTTP/1.") && code.len() == 3 => code
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (100..600).contains(c))
+            .ok_or_else(bad),
+        _ => Err(bad()),
     }
 }
 
@@ -334,6 +426,37 @@ mod tests {
         ] {
             let e = Webhook::from_json(&bad).unwrap_err();
             assert_eq!(e.field, field, "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn headers_the_gateway_writes_itself_are_refused() {
+        for name in [
+            "Host",
+            "content-length",
+            "Transfer-Encoding",
+            "CONNECTION",
+            "Bad Name",
+        ] {
+            let e = Webhook::from_json(&json!({"url": "http://x", "headers": {name: "v"}}))
+                .unwrap_err();
+            assert_eq!(e.field, "headers", "{name}: {e}");
+        }
+        assert!(
+            Webhook::from_json(&json!({"url": "http://x", "headers": {"X-Token": "a\tb"}})).is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn only_the_status_line_is_read() {
+        let mut huge = b"HTTP/1.1 204 No Content\r\n".to_vec();
+        huge.extend(std::iter::repeat_n(b'x', 1 << 20));
+        assert_eq!(read_status(&mut huge.as_slice()).await.unwrap(), 204);
+        // A status line that never ends is cut at MAX_STATUS_LINE.
+        let endless = vec![b'H'; 1 << 20];
+        assert!(read_status(&mut endless.as_slice()).await.is_err());
+        for bad in [&b"SSH-2.0-x\r\n"[..], b"HTTP/1.1 99999 x\r\n", b""] {
+            assert!(read_status(&mut &bad[..]).await.is_err());
         }
     }
 

@@ -76,6 +76,8 @@ struct Inner {
     plugin_traps: Family<Counter>,
     db_query: Family<Histogram>,
     config_reloads: Family<Counter>,
+    http_connections_refused: Family<Counter>,
+    webhooks_dropped: Family<Counter>,
     alerts_active: Arc<Family<Gauge>>,
     monitor: Monitor,
 }
@@ -186,6 +188,18 @@ impl Metrics {
                 &["result"],
                 &one(&RELOAD_RESULTS),
             ),
+            http_connections_refused: Family::new(
+                "netpulse_http_connections_refused_total",
+                "HTTP connections answered 503 and closed because server.max_connections were open.",
+                &[],
+                &[],
+            ),
+            webhooks_dropped: Family::new(
+                "netpulse_webhooks_dropped_total",
+                "Webhook deliveries not attempted because too many were pending.",
+                &[],
+                &[],
+            ),
             monitor: Monitor::new(Arc::clone(&alerts_active), 300),
             alerts_active,
         };
@@ -255,6 +269,16 @@ impl Metrics {
     /// A job ended with this status (`finished`, `failed`, `canceled`).
     pub fn job_outcome(&self, status: &str) {
         self.inner.jobs.get(&[status]).inc();
+    }
+
+    /// A connection was refused at `server.max_connections`.
+    pub fn http_connection_refused(&self) {
+        self.inner.http_connections_refused.get(&[]).inc();
+    }
+
+    /// A webhook delivery was dropped because too many were pending.
+    pub fn webhook_dropped(&self) {
+        self.inner.webhooks_dropped.get(&[]).inc();
     }
 
     /// One plugin call (parse, profile, plan…) took this long.
@@ -331,6 +355,8 @@ impl Metrics {
         i.plugin_traps.render(&mut out);
         i.db_query.render(&mut out);
         i.config_reloads.render(&mut out);
+        i.http_connections_refused.render(&mut out);
+        i.webhooks_dropped.render(&mut out);
         i.alerts_active.render(&mut out);
         out
     }

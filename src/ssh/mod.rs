@@ -32,8 +32,8 @@ pub mod login;
 pub mod pool;
 mod pool_stats;
 pub mod profile;
-mod session;
 pub mod prompt;
+mod session;
 pub mod target;
 pub mod write;
 

@@ -12,8 +12,8 @@ use super::{Error, Store};
 ///
 /// `device` is `{host}:{port}` and indexed so invalidating a device after a config push is
 /// one indexed DELETE; `expires_at` is indexed so the periodic purge does not scan the table.
-/// `netpulse_secrets` holds values every gateway node must share, such as the key of the
-/// credential hash, so a second node on the same database computes the same cache keys.
+/// `netpulse_secrets` holds values every gateway node must share. Secrets that would let a
+/// dump be attacked offline do not belong here (the credential-hash key moved out of it).
 pub const MIGRATION: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS cache_entries (
         key TEXT PRIMARY KEY,
@@ -121,5 +121,22 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("value")?)
+    }
+
+    /// Deletes the secret named `name`; whether there was one.
+    pub async fn secret_remove(&self, name: &str) -> Result<bool, Error> {
+        let done = sqlx::query("DELETE FROM netpulse_secrets WHERE name = $1")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes every cache row; how many.
+    pub async fn cache_entries_clear(&self) -> Result<u64, Error> {
+        let done = sqlx::query("DELETE FROM cache_entries")
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }

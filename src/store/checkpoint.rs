@@ -113,11 +113,11 @@ impl Drop for Held<'_> {
 /// Starts checkpointing the database file at `path` while `alive` can be upgraded (that is,
 /// while a clone of the store exists). A failure to open or to checkpoint is logged; the
 /// writer's own checkpoint then still keeps the WAL bounded.
-pub(super) fn start(path: PathBuf, gate: Arc<Gate>, alive: Weak<()>) {
+pub(super) fn start(path: PathBuf, gate: Arc<Gate>, synchronous: &'static str, alive: Weak<()>) {
     let spawned = std::thread::Builder::new()
         .name("netpulse-db-checkpoint".into())
         .spawn(move || {
-            let conn = match super::sqlite_writer::open(&path) {
+            let conn = match super::sqlite_writer::open(&path, synchronous) {
                 Ok(conn) => conn,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot open the WAL checkpoint connection; SQLite checkpoints in its commits");
@@ -220,7 +220,7 @@ mod tests {
         for _ in 0..300 {
             insert();
         }
-        let checkpointer = super::super::sqlite_writer::open(&path).unwrap();
+        let checkpointer = super::super::sqlite_writer::open(&path, "NORMAL").unwrap();
         let file = std::fs::File::open(&path);
         let (long, _) = passive(&checkpointer).unwrap();
         assert!(

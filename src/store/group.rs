@@ -74,7 +74,12 @@ impl Writer {
         metrics: Option<crate::metrics::Metrics>,
     ) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
-        let opened = file.map(|f| (super::sqlite_writer::open(&f.path), f.gate.clone()));
+        let opened = file.map(|f| {
+            (
+                super::sqlite_writer::open(&f.path, f.synchronous),
+                f.gate.clone(),
+            )
+        });
         let receiver = match opened {
             Some((Ok(conn), gate)) => {
                 match super::sqlite_writer::spawn(conn, receiver, gate, metrics.clone()) {

@@ -67,6 +67,8 @@ pub enum Backend {
 pub(super) struct SqliteFile {
     path: std::sync::Arc<std::path::Path>,
     gate: std::sync::Arc<checkpoint::Gate>,
+    /// `PRAGMA synchronous` for every connection to the file (`database.sqlite_synchronous`).
+    synchronous: &'static str,
 }
 
 /// The database handle; cheap to clone (the pool is reference-counted).
@@ -102,6 +104,7 @@ impl Store {
         } else {
             Backend::Postgres
         };
+        let synchronous = db.sqlite_synchronous.as_pragma();
         let url = match backend {
             // Create the file on first start.
             Backend::Sqlite if !db.url.contains('?') && !db.url.contains(":memory:") => {
@@ -131,7 +134,8 @@ impl Store {
                     if backend == Backend::Sqlite {
                         use sqlx::Executor;
                         conn.execute("PRAGMA journal_mode=WAL").await?;
-                        conn.execute("PRAGMA synchronous=NORMAL").await?;
+                        conn.execute(format!("PRAGMA synchronous={synchronous}").as_str())
+                            .await?;
                         conn.execute("PRAGMA busy_timeout=5000").await?;
                         conn.execute(
                             format!(
@@ -158,6 +162,7 @@ impl Store {
             .map(|options| SqliteFile {
                 path: std::sync::Arc::from(options.get_filename()),
                 gate: std::sync::Arc::default(),
+                synchronous,
             });
         let store = Self {
             writer: group::Writer::start(pool.clone(), backend, sqlite_file.as_ref(), None),
@@ -172,6 +177,7 @@ impl Store {
             checkpoint::start(
                 file.path.to_path_buf(),
                 file.gate.clone(),
+                file.synchronous,
                 std::sync::Arc::downgrade(&alive),
             );
         }

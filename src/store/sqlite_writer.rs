@@ -42,14 +42,16 @@ const WRITER_MMAP_BYTES: i64 = 1 << 31;
 /// Opens a direct connection to the database file at `path`, which the pool has already
 /// created, put in WAL mode and migrated: the job writer's, and the checkpointer's (which
 /// needs the same `synchronous` so its checkpoints fsync as the writer's would; the page
-/// cache fills only with pages read, so it costs the checkpointer nothing).
-pub(super) fn open(path: &Path) -> Result<Connection, rusqlite::Error> {
+/// cache fills only with pages read, so it costs the checkpointer nothing). `synchronous`
+/// is `database.sqlite_synchronous`: `FULL` syncs the WAL at each commit, so a job the API
+/// acknowledged survives a power cut, not only a crash of the process.
+pub(super) fn open(path: &Path, synchronous: &str) -> Result<Connection, rusqlite::Error> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     // These are per connection: the pool's settings do not carry over.
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", synchronous)?;
     conn.execute_batch(&format!(
         "PRAGMA wal_autocheckpoint={}",
         checkpoint::WRITER_AUTOCHECKPOINT_PAGES
