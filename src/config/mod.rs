@@ -6,6 +6,7 @@
 
 pub mod cidr;
 mod follow;
+pub mod keys;
 pub mod platform;
 mod redact;
 pub mod schema;

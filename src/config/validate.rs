@@ -16,21 +16,11 @@ use super::schema::{
 };
 use super::{platform, yaml::Document};
 
-/// Shortest API key accepted, in the file and in `NETPULSE_API_KEYS` alike: 16 characters
-/// of a random key are beyond guessing over HTTP.
-pub const MIN_API_KEY_LEN: usize = 16;
-
 /// Highest rate a limit may name: above a million requests per second a limit limits
 /// nothing, and the bucket arithmetic stays far from float trouble.
 const MAX_RATE: f64 = 1_000_000.0;
 
-/// Longest key name: it is recorded on every job and shown in logs.
-const MAX_KEY_NAME_LEN: usize = 64;
-
-/// Whether `key` breaks the length rule.
-pub fn api_key_too_short(key: &str) -> bool {
-    key.chars().count() < MIN_API_KEY_LEN
-}
+pub use super::keys::{MIN_API_KEY_LEN, api_key_too_short};
 
 /// One thing wrong with a config file.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -418,55 +408,8 @@ impl Rules<'_> {
     }
 
     fn api_keys(&mut self, keys: &[ApiKey]) {
-        let mut names = std::collections::HashMap::new();
-        let mut secrets = std::collections::HashMap::new();
-        for (i, key) in keys.iter().enumerate() {
-            let path = format!("server.api_keys[{i}]");
-            if api_key_too_short(key.secret()) {
-                self.fail(
-                    &path,
-                    format!("an API key must be at least {MIN_API_KEY_LEN} characters"),
-                );
-            }
-            if let ApiKey::Named(named) = key {
-                let valid_name = !named.name.is_empty()
-                    && named.name.len() <= MAX_KEY_NAME_LEN
-                    && named
-                        .name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-                if !valid_name {
-                    self.fail(
-                        &format!("{path}.name"),
-                        format!(
-                            "{:?} must be 1 to {MAX_KEY_NAME_LEN} letters, digits, '-', '_' or '.'",
-                            named.name
-                        ),
-                    );
-                } else if named.name == named.key {
-                    self.fail(
-                        &format!("{path}.name"),
-                        "must not be the key itself: the name is recorded on every job".into(),
-                    );
-                }
-            }
-            if let Some(first) = names.insert(key.name(), i) {
-                self.fail(
-                    &format!("{path}.name"),
-                    format!(
-                        "{:?} is also the name of server.api_keys[{first}]",
-                        key.name()
-                    ),
-                );
-            }
-            if let Some(first) = secrets.insert(key.secret().to_string(), i) {
-                self.fail(
-                    &path,
-                    format!(
-                        "the same key as server.api_keys[{first}]: one key has one name and role"
-                    ),
-                );
-            }
+        for (path, message) in super::keys::problems(keys) {
+            self.fail(&path, message);
         }
     }
 

@@ -33,6 +33,7 @@ pub mod pool;
 mod pool_stats;
 pub mod profile;
 pub mod prompt;
+mod push;
 mod session;
 pub mod target;
 pub mod write;
