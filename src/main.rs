@@ -122,41 +122,31 @@ fn main() -> ExitCode {
         Command::Bulk(args) => client(netpulse::client::bulk::run(args)),
         Command::Jobs(args) => client(netpulse::client::jobs::run_jobs(args)),
         Command::Batch(args) => client(netpulse::client::jobs::run_batch(args)),
-        other => {
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            match runtime.block_on(run(other)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        other => block_on(
+            &mut tokio::runtime::Builder::new_multi_thread(),
+            async move { run(other).await.map(|()| ExitCode::SUCCESS) },
+        ),
     }
 }
 
 /// Runs a client command on a small runtime of its own: it waits on one gateway, not devices.
 fn client(command: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    block_on(&mut tokio::runtime::Builder::new_current_thread(), command)
+}
+
+/// Runs `future` on a runtime from `builder`; an error is printed once, with its causes.
+fn block_on(
+    builder: &mut tokio::runtime::Builder,
+    future: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> ExitCode {
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(command) {
+    match runtime.block_on(future) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
