@@ -17,6 +17,11 @@ use russh::server::{Auth, Msg, Session};
 use russh::{Channel, ChannelId, ChannelMsg};
 use serde_json::{Value, json};
 
+/// SSH window of a device that reads the one return the login sends to see its prompt, and
+/// then no more: russh tops a window up only once it falls below half its size, which a
+/// window of one byte never does.
+const STUCK_WINDOW: u32 = 1;
+
 /// The prompt every hostile shell shows; the cisco_ios and linux profiles both take it.
 const PROMPT: &str = "hostile#";
 
@@ -109,7 +114,11 @@ async fn shell(channel: Channel<Msg>, b: Behaviour) {
                     let command = String::from_utf8_lossy(&line).into_owned();
                     line.clear();
                     let mut out = format!("{command}\r\n").into_bytes();
-                    out.extend((b.reply)(command.trim()));
+                    // A bare return gets the prompt again, as on any CLI: that is how a
+                    // client learns the prompt. Hostility is in what commands answer.
+                    if !command.trim().is_empty() {
+                        out.extend((b.reply)(command.trim()));
+                    }
                     out.extend_from_slice(format!("\r\n{PROMPT}").as_bytes());
                     if write.data(&out[..]).await.is_err() {
                         return;
@@ -397,7 +406,7 @@ mod pool_level {
     #[tokio::test]
     async fn a_device_that_stopped_reading_does_not_stall_the_reaper() {
         let mut stuck = Behaviour::replying(|_| Vec::new());
-        stuck.window = 0;
+        stuck.window = STUCK_WINDOW;
         let stuck = hostile(stuck).await;
         let healthy = hostile(Behaviour::replying(|_| b"fine".to_vec())).await;
         let pool = Pool::new(settings(8));
