@@ -246,9 +246,9 @@ async fn commands_and_hosts_are_single_tokens() {
 async fn a_bulk_is_bounded_by_what_it_describes() {
     let h = harness(&["cisco_ios"]).await;
     let (host, port) = h.device("cisco_ios");
-    // 200 KiB of shared command × 200 devices = 40 MiB of per-device requests, from a
-    // 220 KiB body.
-    let devices: Vec<Value> = (0..200)
+    // 200 KiB of shared command × 700 devices = 140 MiB of per-device requests, from a
+    // 230 KiB body.
+    let devices: Vec<Value> = (0..700)
         .map(|_| json!({"host": host, "port": port}))
         .collect();
     let bulk = json!({
@@ -258,14 +258,14 @@ async fn a_bulk_is_bounded_by_what_it_describes() {
     });
     let text = expect_status(&h, "/device/bulk", bulk, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
-        text.contains("MAX_BULK_BYTES") && text.contains("33554432"),
+        text.contains("MAX_BULK_BYTES") && text.contains("134217728"),
         "{text}"
     );
-    // 21 commands × 5,000 devices = 105,000 commands.
-    let devices: Vec<Value> = (0..5000)
+    // 51 commands × 10,000 devices = 510,000 commands.
+    let devices: Vec<Value> = (0..10_000)
         .map(|_| json!({"host": host, "port": port}))
         .collect();
-    let commands: Vec<String> = (0..21).map(|i| format!("show {i}")).collect();
+    let commands: Vec<String> = (0..51).map(|i| format!("show {i}")).collect();
     let bulk = json!({
         "connection_args": {"username": "admin", "password": "admin", "device_type": "cisco_ios"},
         "command": commands,
@@ -273,7 +273,7 @@ async fn a_bulk_is_bounded_by_what_it_describes() {
     });
     let text = expect_status(&h, "/device/bulk", bulk, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
-        text.contains("MAX_BULK_COMMANDS") && text.contains("100000"),
+        text.contains("MAX_BULK_COMMANDS") && text.contains("500000"),
         "{text}"
     );
     let (status, jobs) = call(&h.router(), "GET", "/jobs", None).await;

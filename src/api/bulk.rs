@@ -23,13 +23,15 @@ use crate::jobs::targets::AllowedTargets;
 use crate::jobs::webhook::Webhook;
 
 /// Most bytes of per-device requests one bulk may describe (each device's request is the
-/// shared one merged with its entry, held at submit and sealed into its job row): 32 MiB,
-/// about 3 KiB for each of `MAX_DEVICES` devices, so a 1 MiB body cannot cost gigabytes.
-pub const MAX_BULK_BYTES: usize = 32 * 1024 * 1024;
+/// shared one merged with its entry, held at submit and sealed into its job row): 128 MiB,
+/// about 13 KiB for each of `MAX_DEVICES` devices — room for a real config pushed to a
+/// whole fleet — while a 1 MiB body still cannot cost gigabytes.
+pub const MAX_BULK_BYTES: usize = 128 * 1024 * 1024;
 
-/// Most commands (or config lines) over all devices of one bulk: 100,000, ten for each of
-/// `MAX_DEVICES` devices; every one is a device round trip and a retval to store.
-pub const MAX_BULK_COMMANDS: usize = 100_000;
+/// Most commands (or config lines) over all devices of one bulk: 500,000, fifty for each of
+/// `MAX_DEVICES` devices (a config change of fifty lines to 10,000 switches); every one is a
+/// device round trip and a retval to store.
+pub const MAX_BULK_COMMANDS: usize = 500_000;
 
 /// Distinct targets resolved at once for the allow-list check of one bulk.
 const RESOLVE_CONCURRENCY: usize = 32;
