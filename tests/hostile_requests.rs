@@ -413,31 +413,19 @@ async fn wait_job(h: &Harness, id: &str) -> Value {
     }
 }
 
-/// Parsers that panic on one command: a parser fault reached through the real job path
-/// (request → queue → worker → SSH to the lab → parse), every other call going to the real
-/// plugins.
-struct PanickingParsers(Arc<netpulse::jobs::PluginVendors>);
+/// Profiles that panic for one platform: a fault reached through the real job path
+/// (request → queue → worker → SSH to the lab → the session's profile), every other
+/// platform going to the real plugins. (A parser's panic is already caught at the parse,
+/// on its blocking thread, and costs only the parse: the worker's own guard is what this
+/// test reaches.)
+struct PanickingProfiles(Arc<netpulse::jobs::PluginVendors>);
 
-impl netpulse::jobs::Parsers for PanickingParsers {
-    fn parse(
-        &self,
-        parser: &str,
-        platform: &str,
-        command: &str,
-        output: &str,
-    ) -> Result<Value, String> {
-        if command == "show clock" {
-            panic!("a parser met output it never expected");
+impl netpulse::jobs::Profiles for PanickingProfiles {
+    fn profile(&self, platform: &str) -> Result<Arc<netpulse::ssh::SessionProfile>, String> {
+        if platform == "cisco_xe" {
+            panic!("a profile lookup met a platform it never expected");
         }
-        self.0.parse(parser, platform, command, output)
-    }
-
-    fn known(&self) -> Vec<String> {
-        self.0.known()
-    }
-
-    fn normalize(&self, platform: &str, command: &str) -> String {
-        self.0.normalize(platform, command)
+        self.0.profile(platform)
     }
 }
 
@@ -457,7 +445,8 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
     );
     let host = Arc::new(gateway::plugin_host(&config, dir.path(), metrics.clone()).unwrap());
     let vendors = Arc::new(jobs::PluginVendors::new(host.clone()));
-    let parsers: Arc<dyn jobs::Parsers> = Arc::new(PanickingParsers(vendors.clone()));
+    let parsers: Arc<dyn jobs::Parsers> = vendors.clone();
+    let profiles: Arc<dyn jobs::Profiles> = Arc::new(PanickingProfiles(vendors.clone()));
     let sealer = jobs::seal::Sealer::load(&dir.path().join("sealing.key")).unwrap();
     let cache = cache::Cache::new(
         cache::Settings::from_config(&config.cache),
@@ -486,7 +475,7 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
         pool: ssh::pool::Pool::new(gateway::pool_settings(&config)),
         connector: connector.clone(),
         store: store.clone(),
-        profiles: vendors.clone(),
+        profiles,
         parsers,
         strategies: vendors,
         metrics: metrics.clone(),
@@ -506,9 +495,9 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
         host,
     ));
     let addr = lab.devices()[0].addr;
-    let body = |command: &str| {
+    let body = |platform: &str, command: &str| {
         let mut body = exec_body(
-            "cisco_ios",
+            platform,
             &addr.ip().to_string(),
             addr.port(),
             json!(command),
@@ -520,7 +509,7 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
         &router,
         "POST",
         "/device/exec?wait=30",
-        Some(body("show clock")),
+        Some(body("cisco_xe", "show clock")),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{job}");
@@ -537,7 +526,7 @@ async fn a_panicking_job_fails_alone_and_the_worker_runs_the_next() {
         &router,
         "POST",
         "/device/exec?wait=30",
-        Some(body("show version")),
+        Some(body("cisco_ios", "show version")),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{next}");
