@@ -117,6 +117,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn flow_list_items_have_their_own_line() {
+        let doc = parse("a: 1\nsecurity:\n  allowed_targets: [10.0.0.0/8, bad]\n").expect("yaml");
+        assert_eq!(doc.line_of("security.allowed_targets[1]"), Some(3));
+    }
+
+    #[test]
     fn records_lines_of_nested_keys() {
         let doc =
             parse("server:\n  listen: \"127.0.0.1:1\"\ninventory:\n  - name: a\n    host: b\n")

@@ -11,7 +11,7 @@
 //! Counters taken for a caller (`connecting`, `waiters`) are held by drop guards: a job that
 //! times out or is cancelled mid-acquire gives them back like one that finishes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -54,7 +54,7 @@ struct Idle {
 
 #[derive(Default)]
 struct Device {
-    idle: Vec<Idle>,
+    idle: VecDeque<Idle>,
     active: usize,
     connecting: usize,
     waiters: usize,
@@ -252,7 +252,7 @@ impl Pool {
             ..Device::default()
         });
         // Most recently returned first: it is the warmest, and the rest can age out.
-        while let Some(idle) = device.idle.pop() {
+        while let Some(idle) = device.idle.pop_back() {
             if idle.session.is_broken() {
                 continue;
             }
@@ -361,7 +361,7 @@ impl Pool {
             if session.is_broken() || device.open() >= cap || total > max_size || keep_none {
                 to_close = Some(session);
             } else {
-                device.idle.push(Idle {
+                device.idle.push_back(Idle {
                     session,
                     since: Instant::now(),
                 });
@@ -422,14 +422,14 @@ impl Pool {
                 let Some(device) = state.devices.get_mut(&key) else {
                     continue;
                 };
-                let mut keep = Vec::with_capacity(device.idle.len());
+                let mut keep = VecDeque::with_capacity(device.idle.len());
                 for idle in device.idle.drain(..) {
                     let expired = now.duration_since(idle.since) >= settings.max_idle;
                     if idle.session.is_broken() || (expired && idle_total > settings.min_size) {
                         idle_total = idle_total.saturating_sub(1);
                         closing.push(idle.session);
                     } else {
-                        keep.push(idle);
+                        keep.push_back(idle);
                     }
                 }
                 device.idle = keep;
@@ -441,8 +441,10 @@ impl Pool {
                     device.cap -= 1;
                     self.counters.shrinks.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(device = %key.host, cap = device.cap, "pool shrinks");
-                    if device.open() > device.cap && !device.idle.is_empty() {
-                        closing.push(device.idle.remove(0).session);
+                    if device.open() > device.cap
+                        && let Some(oldest) = device.idle.pop_front()
+                    {
+                        closing.push(oldest.session);
                     }
                 }
                 let due: Vec<usize> = device
@@ -453,7 +455,9 @@ impl Pool {
                     .map(|(n, _)| n)
                     .collect();
                 for n in due.into_iter().rev() {
-                    nudging.push((key.clone(), device.idle.remove(n)));
+                    if let Some(idle) = device.idle.remove(n) {
+                        nudging.push((key.clone(), idle));
+                    }
                 }
             }
             state.devices.retain(|_, d| d.open() > 0 || d.waiters > 0);
@@ -479,7 +483,7 @@ impl Pool {
             if alive {
                 idle.since = Instant::now();
                 let mut state = self.lock();
-                state.devices.entry(key).or_default().idle.push(idle);
+                state.devices.entry(key).or_default().idle.push_back(idle);
             } else {
                 spawn_close(idle.session);
             }
@@ -520,7 +524,8 @@ fn take_lru_idle(state: &mut State, except: &Key) -> Option<Session> {
     state
         .devices
         .get_mut(&key)
-        .map(|d| d.idle.remove(pos).session)
+        .and_then(|d| d.idle.remove(pos))
+        .map(|idle| idle.session)
 }
 
 /// Closes `session` on its own task (each close is bounded by
