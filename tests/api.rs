@@ -208,6 +208,14 @@ async fn hung_command_times_out() {
     let job = exec_wait(&h, body).await;
     assert_eq!(job["status"], "failed", "{job}");
     assert_eq!(job["result"]["error"]["type"], "timeout", "{job}");
+    // The command's own read ends at the job's deadline and says what it waited for.
+    let message = job["result"]["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("waiting for the prompt") && message.contains("lab hang"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! device's errors as `exit_status` 1 with its message in `stderr`.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -12,6 +12,10 @@ use crate::cache::Level;
 use crate::ssh::backoff::DeviceId;
 use crate::ssh::pool::{self, Session};
 use crate::ssh::{self, CliSession, OutputBudget};
+
+/// How long past `execution_timeout` the job's outer bound waits: long enough that a
+/// command's own deadline (the same instant) fires first and says what it waited for.
+const JOB_DEADLINE_GRACE: Duration = Duration::from_millis(250);
 
 /// How a job ended, before it is written to the store.
 #[derive(Debug)]
@@ -63,7 +67,10 @@ pub(super) async fn run_with(
             device_spec.work = Work::Commands(lookup.misses.clone());
         }
         let work = execute(deps, &device_spec, &mut device_retvals, &mut facts);
-        failure = match tokio::time::timeout(limit, work).await {
+        // Each command's own read ends at the job's deadline and names what it waited for
+        // (the learned prompt, the device's last line); this outer bound only catches a step
+        // that has no deadline of its own.
+        failure = match tokio::time::timeout(limit + JOB_DEADLINE_GRACE, work).await {
             Ok(result) => result.err(),
             Err(_) => Some(ssh::Error::Timeout {
                 target: spec.target.label(),
@@ -113,7 +120,7 @@ async fn execute(
     retvals: &mut Vec<Retval>,
     facts: &mut SessionFacts,
 ) -> Result<(), ssh::Error> {
-    let per_command = spec.execution_timeout;
+    let deadline = Instant::now() + spec.execution_timeout;
     let key = pool::Key {
         host: spec.target.host.clone(),
         port: spec.target.port,
@@ -137,7 +144,7 @@ async fn execute(
     }
     facts.wait = lease.wait_time.as_secs_f64();
     let budget = OutputBudget::per_job(deps.max_output_bytes);
-    let outcome = run_on(lease.session(), spec, per_command, budget, retvals).await;
+    let outcome = run_on(lease.session(), spec, deadline, budget, retvals).await;
     if let Session::Cli(cli) = lease.session() {
         facts.prompt_learned = cli.prompt_learned();
     }
@@ -200,19 +207,25 @@ pub async fn open_session(deps: &Deps, spec: &JobSpec) -> Result<Session, ssh::E
     }
 }
 
+/// Time left until the job's deadline: what each command may still take.
+fn remaining(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now())
+}
+
 /// Runs the job's work on one session. A device error is a failed retval, not an `Err`;
 /// `Err` means the session itself failed and must be discarded.
 async fn run_on(
     session: &mut Session,
     spec: &JobSpec,
-    per_command: Duration,
+    deadline: Instant,
     mut budget: OutputBudget,
     retvals: &mut Vec<Retval>,
 ) -> Result<(), ssh::Error> {
     match session {
         Session::Exec(conn) => {
             for command in spec.work.lines() {
-                let out = ssh::exec::run_budgeted(conn, command, per_command, &mut budget).await?;
+                let out = ssh::exec::run_budgeted(conn, command, remaining(deadline), &mut budget)
+                    .await?;
                 retvals.push(Retval {
                     command: command.clone(),
                     stdout: out.stdout,
@@ -231,11 +244,13 @@ async fn run_on(
                 Work::Commands(commands) => {
                     let mut outputs = Vec::with_capacity(commands.len());
                     for command in commands {
-                        outputs.push(cli.run(command, per_command).await?);
+                        outputs.push(cli.run(command, remaining(deadline)).await?);
                     }
                     outputs
                 }
-                Work::Config { lines, save } => cli.push_config(lines, *save, per_command).await?,
+                Work::Config { lines, save } => {
+                    cli.push_config(lines, *save, remaining(deadline)).await?
+                }
             };
             for out in outputs {
                 let (stderr, exit_status) = match out.error {
