@@ -627,7 +627,7 @@ async fn the_cache_key_is_not_in_the_database_and_an_old_one_is_retired() {
 /// `synchronous = NORMAL` and `FULL`, in the same run. A measurement, not a check:
 /// `cargo test --test perimeter -- --ignored store_throughput --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
+#[ignore = "a measurement, not a check: timing belongs in the closing note, not in an assertion"]
 async fn store_throughput_full_vs_normal() {
     use netpulse::config::SqliteSynchronous;
     use netpulse::store::{JobRow, Store};
@@ -717,7 +717,7 @@ async fn store_throughput_full_vs_normal() {
 /// router, alternating, in the same run. A measurement, not a check:
 /// `cargo test --test perimeter -- --ignored http_throughput --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
+#[ignore = "a measurement, not a check: timing belongs in the closing note, not in an assertion"]
 async fn http_throughput_axum_serve_vs_ours() {
     const CLIENTS: usize = 8;
     const REQUESTS: usize = 4000;
