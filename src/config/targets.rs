@@ -5,13 +5,13 @@
 
 use std::net::IpAddr;
 
-use ipnet::IpNet;
+use super::cidr::Cidr;
 
 /// One allow-list entry, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
     /// Every address inside the block is allowed.
-    Cidr(IpNet),
+    Cidr(Cidr),
     /// A host name matching the glob (case-insensitive; `*` any run of characters, `?` one)
     /// is allowed whatever it resolves to: the operator trusts that zone's DNS.
     Glob(String),
@@ -32,11 +32,11 @@ impl Rule {
                 text.chars().count()
             ));
         }
-        if let Ok(net) = text.parse::<IpNet>() {
-            return Ok(Rule::Cidr(net.trunc()));
-        }
-        if let Ok(ip) = text.parse::<IpAddr>() {
-            return Ok(Rule::Cidr(IpNet::from(ip)));
+        // `Cidr::parse` trims, and a rule with white space in it is no rule at all.
+        if !text.contains(char::is_whitespace)
+            && let Ok(net) = Cidr::parse(text)
+        {
+            return Ok(Rule::Cidr(net));
         }
         if text.contains('/') {
             return Err(format!("{text:?} is not a valid CIDR block"));
@@ -55,7 +55,7 @@ impl Rule {
     /// Whether the rule allows address `ip`.
     pub fn allows_ip(&self, ip: IpAddr) -> bool {
         match self {
-            Rule::Cidr(net) => net.contains(&canonical(ip)),
+            Rule::Cidr(net) => net.contains(ip),
             Rule::Glob(_) => false,
         }
     }
@@ -75,15 +75,6 @@ impl std::fmt::Display for Rule {
             Rule::Cidr(net) => write!(f, "{net}"),
             Rule::Glob(glob) => f.write_str(glob),
         }
-    }
-}
-
-/// An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) is the IPv4 address it maps, so a v4
-/// rule cannot be bypassed by spelling the address in v6.
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
     }
 }
 

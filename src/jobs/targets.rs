@@ -12,7 +12,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::config::targets::{Rule, canonical};
+use crate::config::cidr::canonical;
+use crate::config::targets::Rule;
 use crate::ssh::Target;
 
 /// Longest a name resolution for the check may take: a resolver that does not answer within
