@@ -79,6 +79,13 @@ struct Read {
     extra: bool,
 }
 
+/// The last line of `buffer` as a terminal shows it, rendered from its last [`TAIL_BYTES`]:
+/// where prompts, pagers and questions are looked for.
+pub(super) fn tail_line(buffer: &[u8]) -> String {
+    let start = buffer.len().saturating_sub(TAIL_BYTES);
+    clean::last_line(&String::from_utf8_lossy(&buffer[start..]))
+}
+
 impl CliSession {
     /// Opens a shell, waits for the first prompt, enters enable mode when `secret` is given
     /// and the platform has one, then turns paging off and runs setup commands.
@@ -428,9 +435,7 @@ impl CliSession {
             if buffer.last() == Some(&b'\n') {
                 continue;
             }
-            let tail_start = buffer.len().saturating_sub(TAIL_BYTES);
-            let tail_text = String::from_utf8_lossy(&buffer[tail_start..]);
-            let tail = clean::last_line(&tail_text);
+            let tail = tail_line(&buffer);
             if tail.trim().is_empty() {
                 continue;
             }
@@ -495,11 +500,7 @@ impl CliSession {
                 self.send_bytes(keys.into_bytes(), "paging").await?;
                 continue;
             }
-            if let Some((_, answer)) = profile.answers.iter().find(|(q, _)| q.is_match(&tail)) {
-                let answer = answer.clone();
-                // Keep the question in the output but move past it, so it is not answered twice.
-                buffer.extend_from_slice(b"\n");
-                self.send_line(&answer).await?;
+            if self.answer_question(&tail, &mut buffer).await? {
                 continue;
             }
             // The profile's form or ours with another name is a strong candidate; any
@@ -512,11 +513,26 @@ impl CliSession {
         }
     }
 
+    /// Answers the profile question `tail` shows, if any. The question stays in the output
+    /// but the buffer moves past it, so it is not answered twice.
+    pub(super) async fn answer_question(
+        &mut self,
+        tail: &str,
+        buffer: &mut Vec<u8>,
+    ) -> Result<bool, Error> {
+        let Some((_, answer)) = self.profile.answers.iter().find(|(q, _)| q.is_match(tail)) else {
+            return Ok(false);
+        };
+        let answer = answer.clone();
+        buffer.extend_from_slice(b"\n");
+        self.send_line(&answer).await?;
+        Ok(true)
+    }
+
     /// The timeout of a read, naming the prompt waited for and the line the device showed.
     fn timed_out(&mut self, what: &str, buffer: &[u8]) -> Error {
         self.broken = true;
-        let tail = &buffer[buffer.len().saturating_sub(TAIL_BYTES)..];
-        let seen = clean::last_line(&String::from_utf8_lossy(tail));
+        let seen = tail_line(buffer);
         Error::Timeout {
             target: self.conn.label.clone(),
             what: prompt::waited_for(self.prompt().unwrap_or_default(), what, &seen),

@@ -24,7 +24,7 @@ use tokio::time::timeout_at;
 
 use super::Error;
 use super::clean;
-use super::cli::CliSession;
+use super::cli::{self, CliSession};
 use super::prompt::{Prompt, quoted};
 
 /// Shortest quiet moment: a device prints a prompt in one write, but its CPU and the
@@ -225,16 +225,11 @@ impl CliSession {
             if buffer.last() == Some(&b'\n') {
                 continue;
             }
-            let tail = clean::last_line(&String::from_utf8_lossy(
-                &buffer[buffer.len().saturating_sub(1024)..],
-            ));
+            let tail = cli::tail_line(&buffer);
             if tail.trim().is_empty() {
                 continue;
             }
-            if let Some((_, answer)) = profile.answers.iter().find(|(q, _)| q.is_match(&tail)) {
-                let answer = answer.clone();
-                buffer.extend_from_slice(b"\n");
-                self.send_line(&answer).await?;
+            if self.answer_question(&tail, &mut buffer).await? {
                 continue;
             }
             if let Some(why) = refusal(&tail) {
