@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, lines};
 
 /// ntc-templates' `cisco_ios_show_inventory` record.
 #[derive(Debug, Default, Serialize)]
@@ -33,7 +33,7 @@ regexes! {
 }
 
 /// Parses `show inventory` output into one record per entity.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
     let mut r = Record::default();
     let mut touched = false;
@@ -78,17 +78,12 @@ pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
     if touched {
         out.push(r);
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn regexes_compile() {
-        compile_all();
-    }
 
     #[test]
     fn entities_with_and_without_pid() {
@@ -105,7 +100,7 @@ PID: ISR4331-3x1GE     , VID: V01  , SN:
 NAME: \"Fan Tray\", DESCR: \"Fan tray\"
 PID:                   , VID:      , SN: 
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 4);
         assert_eq!(v[0]["pid"], "ISR4331/K9");
         assert_eq!(v[0]["vid"], "V04  ");

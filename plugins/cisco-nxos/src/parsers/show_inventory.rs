@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, lines};
 
 /// ntc-templates' `cisco_nxos_show_inventory` record.
 #[derive(Debug, Default, Serialize)]
@@ -35,7 +35,7 @@ regexes! {
 }
 
 /// Parses `show inventory` output into one record per entity.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
     let mut r = Record::default();
     let mut touched = false;
@@ -81,7 +81,7 @@ pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
     if touched {
         out.push(r);
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -90,7 +90,6 @@ mod tests {
 
     #[test]
     fn quoted_bare_and_pidless() {
-        compile_all();
         let out = "\
 NAME: \"Chassis\",  DESCR: \"Nexus9000 C93180YC-FX Chassis\"
 PID: N9K-C93180YC-FX     ,  VID: V02 ,  SN: FDO2401ABCD
@@ -101,7 +100,7 @@ PID: NXA-FAN-30CFM-B     ,  VID: V01 ,  SN: N/A
 NAME: Ethernet1/49,  DESCR: CISCO-FINISAR
 PID:                     ,  VID: QSFP-40G-SR4,  SN: FNS1234ABCD
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 3);
         assert_eq!(v[0]["pid"], "N9K-C93180YC-FX");
         assert_eq!(v[0]["vid"], "V02");

@@ -47,12 +47,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
         if block_start.is_match(line) {
             records.record();
         }
-        if let Some((re, c)) = rules
-            .iter()
-            .find_map(|re| re.captures(line).map(|c| (*re, c)))
-        {
-            records.assign(re, &c);
-        }
+        records.assign_first_match(&rules, line);
     }
     records.finish()
 }
