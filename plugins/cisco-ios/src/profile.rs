@@ -3,7 +3,7 @@
 //! Prompts are `R1>`, `R1#` and `R1(config-if)#`; IOS shortens long hostnames in config
 //! prompts, so the patterns accept any hostname-like text rather than a learned name.
 
-use netpulse_vendor_kit::profile::{ios_style, strings};
+use netpulse_vendor_kit::profile::{IOS_ERRORS, ios_style, strings};
 
 use crate::{Profile, PromptAnswer};
 
@@ -12,16 +12,8 @@ const HOST: &str = r"[\w.\-@/:]{1,63}";
 /// A configuration sub-mode in parentheses (`(config)`, `(config-if)`, `(dhcp-config)`).
 const MODE: &str = r"\([\w.\-@/:+]{1,32}\)";
 
-/// Lines that mark a command as failed, as IOS words them.
-const ERRORS: &[&str] = &[
-    r"% Invalid input detected",
-    r"% Incomplete command",
-    r"% Ambiguous command",
-    r"% Unknown command",
-    r"Command authorization failed",
-    r"% Access denied",
-    r"% ?Bad secret",
-];
+/// Lines that mark a command as failed besides [`IOS_ERRORS`] (which IOS-XR shares).
+const ERRORS: &[&str] = &[r"% Access denied", r"% ?Bad secret"];
 
 /// The profile shared by `cisco_ios` and `cisco_xe`.
 pub fn profile(_platform: &str) -> Profile {
@@ -38,7 +30,7 @@ pub fn profile(_platform: &str) -> Profile {
             pattern: r"Destination filename \[startup-config\]\?\s*$".to_string(),
             answer: String::new(),
         }],
-        error_patterns: strings(ERRORS),
+        error_patterns: strings(&[IOS_ERRORS, ERRORS].concat()),
         // Exec timestamping (`Load for five secs…`, `Time source is NTP…`) precedes output.
         noise_patterns: strings(&[r"^Load\s+for\s+", r"^Time\s+source\s+is\s+"]),
         ..ios_style()

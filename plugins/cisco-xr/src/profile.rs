@@ -4,7 +4,7 @@
 //! Configuration is a candidate that needs `commit`, and most exec commands print a
 //! timestamp line first, which the profile both switches off and lists as noise.
 
-use netpulse_vendor_kit::profile::{ios_style, strings};
+use netpulse_vendor_kit::profile::{IOS_ERRORS, ios_style, strings};
 
 use crate::{Profile, PromptAnswer};
 
@@ -15,16 +15,8 @@ const SYSADMIN: &str = r"sysadmin-vm:[\w.\-/]+";
 /// A mode in parentheses: `(config)`, `(config-if)`, `(admin)`, `(admin-config)`.
 const MODE: &str = r"\([\w.\-@/:+]{1,32}\)";
 
-/// Lines that mark a command as failed, as XR words them.
-const ERRORS: &[&str] = &[
-    r"% Invalid input detected",
-    r"% Incomplete command",
-    r"% Ambiguous command",
-    r"% Unknown command",
-    r"Command authorization failed",
-    r"% Failed to commit",
-    r"% Permission denied",
-];
+/// Lines that mark a command as failed besides IOS's own ([`IOS_ERRORS`]).
+const ERRORS: &[&str] = &[r"% Failed to commit", r"% Permission denied"];
 
 /// The profile for `cisco_xr`.
 pub fn profile(_platform: &str) -> Profile {
@@ -50,7 +42,7 @@ pub fn profile(_platform: &str) -> Profile {
                 answer: "no".to_string(),
             },
         ],
-        error_patterns: strings(ERRORS),
+        error_patterns: strings(&[IOS_ERRORS, ERRORS].concat()),
         noise_patterns: vec![
             r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \S+\s*$".to_string(),
         ],

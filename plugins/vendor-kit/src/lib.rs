@@ -8,9 +8,11 @@
 //! - [`profile`] — the session conventions several CLIs share.
 //! - [`record`] — ntc-style record building, for parsers that emit JSON records directly.
 //! - [`scan`] — line, table and capture helpers for parsers that fill typed records.
+//! - [`inventory`] — the `show inventory` entities IOS, NX-OS and IOS-XR print alike.
 //! - [`vlan`] — the `show vlan` table IOS prints and NX-OS copies.
 //! - [`types`] — plain Rust mirrors of the WIT records.
 
+pub mod inventory;
 pub mod normalize;
 pub mod profile;
 pub mod record;

@@ -17,6 +17,16 @@ pub fn ios_style() -> Profile {
     }
 }
 
+/// The lines IOS marks a failed command with, which IOS-XR prints too (each vendor adds
+/// its own).
+pub const IOS_ERRORS: &[&str] = &[
+    r"% Invalid input detected",
+    r"% Incomplete command",
+    r"% Ambiguous command",
+    r"% Unknown command",
+    r"Command authorization failed",
+];
+
 /// Owned copies of string literals, for a profile's command and pattern lists.
 pub fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()

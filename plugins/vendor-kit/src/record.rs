@@ -259,6 +259,24 @@ pub fn rows<'a>(
     records.finish()
 }
 
+/// Parses output made of blocks, one record each: a line `block_start` matches closes the
+/// record before it, and every line assigns the first of `rules` that matches it.
+pub fn blocks<'a>(
+    fields: &'static [Field],
+    lines: impl IntoIterator<Item = &'a str>,
+    block_start: &Regex,
+    rules: &[&Regex],
+) -> Vec<Value> {
+    let mut records = Records::new(fields);
+    for line in lines {
+        if block_start.is_match(line) {
+            records.record();
+        }
+        records.assign_first_match(rules, line);
+    }
+    records.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,16 @@ pub fn cap(c: &Captures<'_>, i: usize) -> String {
         .map_or_else(String::new, |m| m.as_str().to_string())
 }
 
+/// Ends the typed record under construction: takes it, leaving a default one, and keeps
+/// it only when its `key` field is set, so text before the first heading or row makes no
+/// record.
+pub fn flush<R: Default>(out: &mut Vec<R>, r: &mut R, key: fn(&R) -> &str) {
+    let done = std::mem::take(r);
+    if !key(&done).is_empty() {
+        out.push(done);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::regexes;
-use crate::scan::{cap, lines, under};
+use crate::scan::{cap, flush, lines, under};
 
 /// ntc-templates' `cisco_ios_show_vlan` / `cisco_nxos_show_vlan` record.
 #[derive(Debug, Default, Serialize)]
@@ -37,7 +37,7 @@ pub fn parse(output: &str, header: &Regex) -> Vec<Record> {
     let mut r = Record::default();
     for line in under(lines(output), header) {
         if line.starts_with(|c: char| c.is_ascii_digit()) {
-            flush(&mut out, &mut r);
+            flush(&mut out, &mut r, |r| &r.vlan_id);
             if let Some(c) = ROW.captures(line) {
                 r.vlan_id = cap(&c, 1);
                 r.vlan_name = cap(&c, 2);
@@ -51,7 +51,7 @@ pub fn parse(output: &str, header: &Regex) -> Vec<Record> {
             break;
         }
     }
-    flush(&mut out, &mut r);
+    flush(&mut out, &mut r, |r| &r.vlan_id);
     out
 }
 
@@ -61,14 +61,6 @@ fn push_ports<'a>(r: &mut Record, columns: impl Iterator<Item = &'a str>) {
         if let Some(m) = PORT.find(column) {
             r.interfaces.push(m.as_str().to_string());
         }
-    }
-}
-
-/// Ends the current VLAN; nothing is recorded before the first VLAN row.
-fn flush(out: &mut Vec<Record>, r: &mut Record) {
-    let done = std::mem::take(r);
-    if !done.vlan_id.is_empty() {
-        out.push(done);
     }
 }
 

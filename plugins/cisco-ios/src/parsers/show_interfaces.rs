@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use netpulse_vendor_kit::regexes;
-use netpulse_vendor_kit::scan::{cap, lines};
+use netpulse_vendor_kit::scan::{cap, flush, lines};
 
 /// ntc-templates' `cisco_ios_show_interfaces` record; counters are kept as printed.
 #[derive(Debug, Default, Serialize)]
@@ -89,21 +89,12 @@ pub fn parse(output: &str) -> Vec<Record> {
     let mut r = Record::default();
     for line in lines(output) {
         if ANY_HEADING.is_match(line) {
-            flush(&mut out, &mut r);
+            flush(&mut out, &mut r, |r| &r.interface);
         }
         apply(&mut r, line);
     }
-    flush(&mut out, &mut r);
+    flush(&mut out, &mut r, |r| &r.interface);
     out
-}
-
-/// Ends the current interface; a record without an interface name (text before the first
-/// heading) is dropped.
-fn flush(out: &mut Vec<Record>, r: &mut Record) {
-    let done = std::mem::take(r);
-    if !done.interface.is_empty() {
-        out.push(done);
-    }
 }
 
 /// Applies one line to the current record; the first matching pattern wins.

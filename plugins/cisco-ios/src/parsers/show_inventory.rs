@@ -1,24 +1,7 @@
 //! `show inventory`: one record per `NAME:`/`PID:` pair.
 
-use serde::Serialize;
-
+use netpulse_vendor_kit::inventory::{self, Field::*, Record, Rule, rule};
 use netpulse_vendor_kit::regexes;
-use netpulse_vendor_kit::scan::{cap, lines};
-
-/// ntc-templates' `cisco_ios_show_inventory` record.
-#[derive(Debug, Default, Serialize)]
-pub struct Record {
-    /// Entity name (`Chassis`, `Slot 0`).
-    name: String,
-    /// Entity description.
-    descr: String,
-    /// Product id; empty for entities without one.
-    pid: String,
-    /// Version id.
-    vid: String,
-    /// Serial number.
-    sn: String,
-}
 
 regexes! {
     NAME = r#"^NAME:\s+"(.*)",\s+DESCR:\s+"(.*)""#;
@@ -32,53 +15,22 @@ regexes! {
     SN_EMPTY = r"^.*SN:";
 }
 
+/// The line layouts in the order ntc-templates tries them; a `PID` line with its serial
+/// (or the serial alone) ends the entity.
+static RULES: &[Rule] = &[
+    rule(&NAME, &[Name, Descr], false),
+    rule(&PID_VID_SN, &[Pid, Vid, Sn], true),
+    rule(&NOPID_VID_NOSN, &[Vid], true),
+    rule(&PID_VID_NOSN, &[Pid, Vid], true),
+    rule(&PID_VID, &[Pid, Vid], false),
+    rule(&NOPID_VID, &[Vid], false),
+    rule(&SN, &[Sn], true),
+    rule(&SN_EMPTY, &[], true),
+];
+
 /// Parses `show inventory` output into one record per entity.
 pub fn parse(output: &str) -> Vec<Record> {
-    let mut out = Vec::new();
-    let mut r = Record::default();
-    let mut touched = false;
-    for line in lines(output) {
-        let record = if let Some(c) = NAME.captures(line) {
-            r.name = cap(&c, 1);
-            r.descr = cap(&c, 2);
-            touched = true;
-            false
-        } else if let Some(c) = PID_VID_SN.captures(line) {
-            r.pid = cap(&c, 1);
-            r.vid = cap(&c, 2);
-            r.sn = cap(&c, 3);
-            true
-        } else if let Some(c) = NOPID_VID_NOSN.captures(line) {
-            r.vid = cap(&c, 1);
-            true
-        } else if let Some(c) = PID_VID_NOSN.captures(line) {
-            r.pid = cap(&c, 1);
-            r.vid = cap(&c, 2);
-            true
-        } else if let Some(c) = PID_VID.captures(line) {
-            r.pid = cap(&c, 1);
-            r.vid = cap(&c, 2);
-            touched = true;
-            false
-        } else if let Some(c) = NOPID_VID.captures(line) {
-            r.vid = cap(&c, 1);
-            touched = true;
-            false
-        } else if let Some(c) = SN.captures(line) {
-            r.sn = cap(&c, 1);
-            true
-        } else {
-            SN_EMPTY.is_match(line)
-        };
-        if record {
-            out.push(std::mem::take(&mut r));
-            touched = false;
-        }
-    }
-    if touched {
-        out.push(r);
-    }
-    out
+    inventory::parse(output, RULES)
 }
 
 #[cfg(test)]

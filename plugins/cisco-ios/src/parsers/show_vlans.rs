@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use netpulse_vendor_kit::regexes;
-use netpulse_vendor_kit::scan::{cap, lines};
+use netpulse_vendor_kit::scan::{cap, flush, lines};
 
 /// ntc-templates' `cisco_ios_show_vlans` record.
 #[derive(Debug, Default, Serialize)]
@@ -58,7 +58,7 @@ pub fn parse(output: &str) -> Vec<Record> {
     let mut state = State::Start;
     for line in lines(output) {
         if let Some(c) = VLAN_HEAD.captures(line) {
-            flush(&mut out, &mut r);
+            flush(&mut out, &mut r, |r| &r.vlan_id);
             r.vlan_id = cap(&c, 1);
             state = State::Data;
             continue;
@@ -69,7 +69,7 @@ pub fn parse(output: &str) -> Vec<Record> {
             State::Interfaces => interface_line(&mut r, line),
         };
     }
-    flush(&mut out, &mut r);
+    flush(&mut out, &mut r, |r| &r.vlan_id);
     out
 }
 
@@ -118,14 +118,6 @@ fn first_group(c: &regex::Captures<'_>) -> String {
         .flatten()
         .next()
         .map_or_else(String::new, |m| m.as_str().to_string())
-}
-
-/// Ends the current VLAN block.
-fn flush(out: &mut Vec<Record>, r: &mut Record) {
-    let done = std::mem::take(r);
-    if !done.vlan_id.is_empty() {
-        out.push(done);
-    }
 }
 
 #[cfg(test)]

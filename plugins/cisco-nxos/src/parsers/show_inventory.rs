@@ -1,25 +1,8 @@
 //! NX-OS `show inventory`: one record per `NAME:`/`PID:` pair. Transceivers print their
 //! name and description unquoted and may have an empty PID.
 
-use serde::Serialize;
-
+use netpulse_vendor_kit::inventory::{self, Field::*, Record, Rule, rule};
 use netpulse_vendor_kit::regexes;
-use netpulse_vendor_kit::scan::{cap, lines};
-
-/// ntc-templates' `cisco_nxos_show_inventory` record.
-#[derive(Debug, Default, Serialize)]
-pub struct Record {
-    /// Entity name (`Chassis`, `Slot 1`, `Ethernet1/1`).
-    name: String,
-    /// Entity description.
-    descr: String,
-    /// Product id.
-    pid: String,
-    /// Version id.
-    vid: String,
-    /// Serial number (`N/A` for fans).
-    sn: String,
-}
 
 regexes! {
     NAME_QUOTED = r#"^NAME:\s+"(.*)",\s+DESCR:\s+"(.*)""#;
@@ -34,54 +17,24 @@ regexes! {
     SN_EMPTY = r"^.*SN:";
 }
 
+/// The line layouts in the order ntc-templates tries them; a `PID` line with its serial
+/// (or the serial alone) ends the entity.
+static RULES: &[Rule] = &[
+    rule(&NAME_QUOTED, &[Name, Descr], false),
+    rule(&NAME_BARE, &[Name, Descr], false),
+    rule(&PID_VID_SN, &[Pid, Vid, Sn], true),
+    rule(&PID_VID_NOSN, &[Pid, Vid], true),
+    rule(&NOPID_VID_SN, &[Vid, Sn], true),
+    rule(&NOPID_VID_NOSN, &[Vid], true),
+    rule(&PID_VID, &[Pid, Vid], false),
+    rule(&NOPID_VID, &[Vid], false),
+    rule(&SN, &[Sn], true),
+    rule(&SN_EMPTY, &[], true),
+];
+
 /// Parses `show inventory` output into one record per entity.
 pub fn parse(output: &str) -> Vec<Record> {
-    let mut out = Vec::new();
-    let mut r = Record::default();
-    let mut touched = false;
-    for line in lines(output) {
-        let record = if let Some(c) = NAME_QUOTED
-            .captures(line)
-            .or_else(|| NAME_BARE.captures(line))
-        {
-            (r.name, r.descr) = (cap(&c, 1), cap(&c, 2));
-            false
-        } else if let Some(c) = PID_VID_SN.captures(line) {
-            (r.pid, r.vid, r.sn) = (cap(&c, 1), cap(&c, 2), cap(&c, 3));
-            true
-        } else if let Some(c) = PID_VID_NOSN.captures(line) {
-            (r.pid, r.vid) = (cap(&c, 1), cap(&c, 2));
-            true
-        } else if let Some(c) = NOPID_VID_SN.captures(line) {
-            (r.vid, r.sn) = (cap(&c, 1), cap(&c, 2));
-            true
-        } else if let Some(c) = NOPID_VID_NOSN.captures(line) {
-            r.vid = cap(&c, 1);
-            true
-        } else if let Some(c) = PID_VID.captures(line) {
-            (r.pid, r.vid) = (cap(&c, 1), cap(&c, 2));
-            false
-        } else if let Some(c) = NOPID_VID.captures(line) {
-            r.vid = cap(&c, 1);
-            false
-        } else if let Some(c) = SN.captures(line) {
-            r.sn = cap(&c, 1);
-            true
-        } else if SN_EMPTY.is_match(line) {
-            true
-        } else {
-            continue;
-        };
-        touched = true;
-        if record {
-            out.push(std::mem::take(&mut r));
-            touched = false;
-        }
-    }
-    if touched {
-        out.push(r);
-    }
-    out
+    inventory::parse(output, RULES)
 }
 
 #[cfg(test)]

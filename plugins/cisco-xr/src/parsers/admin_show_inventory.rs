@@ -2,25 +2,9 @@
 //! prints IOS-style quoted `NAME:`/`DESCR:` lines; eXR's admin plane prints aligned
 //! `Name:`/`Descr:` columns without quotes or commas.
 
-use serde::Serialize;
-
+use netpulse_vendor_kit::inventory::Record;
 use netpulse_vendor_kit::regexes;
 use netpulse_vendor_kit::scan::{cap, lines};
-
-/// ntc-templates' `cisco_xr_admin_show_inventory` record.
-#[derive(Debug, Default, Serialize)]
-pub struct Record {
-    /// Entity name (`0/RP0/CPU0`, `Rack 0`).
-    name: String,
-    /// Entity description.
-    descr: String,
-    /// Product id.
-    pid: String,
-    /// Version id.
-    vid: String,
-    /// Serial number; empty for entities without one.
-    sn: String,
-}
 
 regexes! {
     NAME_QUOTED = r#"^NAME:\s+"(.*?)",\s+DESCR:\s+"(.*?)"\s*$"#;
