@@ -198,7 +198,7 @@ impl Lab {
         for name in &names {
             let p = Platform::parse(name).ok_or_else(|| Error::UnknownVendor {
                 name: name.clone(),
-                known: Platform::NAMES.join(", "),
+                known: Platform::names(),
             })?;
             vendors.push(p);
         }
