@@ -140,16 +140,16 @@ pub fn to_json<T: Serialize>(records: Vec<T>) -> Result<Vec<Value>, ParseError> 
 /// API answered from it: the native functions `info`, `profile`, `normalize_command` and
 /// `parse` (what the host's benches and tests call without a Wasm runtime), the WIT export
 /// glue of the `vendor` world in a module `component` (wasm32 only), and unit tests that
-/// hold for every vendor: the spellings normalise, each listed command is already normalised, unknown commands and
-/// platforms are declined, every parser takes empty output, every profile pattern
-/// compiles, and the `device_error_sample` (what the device prints for a rejected
-/// command) is reported as malformed output naming its line.
+/// hold for every vendor: the spellings normalise, each listed command is already
+/// normalised, unknown commands and platforms are declined, every parser takes empty
+/// output, every profile pattern compiles, and the `device_error_sample` (what the device
+/// prints for a rejected command) is reported as malformed output naming its line.
 ///
-/// The crate lays out its own parts by convention: `parsers::PARSERS` (the command
-/// table), `normalize::VOCABULARY` (a [`crate::normalize::Vocabulary`]) with, for its tests,
-/// `normalize::SPELLINGS` (typed and canonical commands), and `profile::profile`. It must depend on `wit-bindgen`
-/// for wasm32, `regex` and `serde_json`, and sit in `plugins/<name>/` (the WIT path is
-/// relative to it).
+/// The crate lays out its own parts by convention: `parsers::PARSERS` (the command table),
+/// `normalize::VOCABULARY` (a [`crate::normalize::Vocabulary`]) with, for its tests,
+/// `normalize::SPELLINGS` (typed and canonical commands), and `profile::profile`. It must
+/// depend on `wit-bindgen` for wasm32, `regex` and `serde_json`, and sit in
+/// `plugins/<name>/` (the WIT path is relative to it).
 ///
 /// ```text
 /// netpulse_vendor_kit::vendor_plugin! {
