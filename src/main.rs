@@ -44,7 +44,7 @@ enum Command {
         port: u16,
     },
     /// Run simulated devices until killed.
-    Lab(netpulse::lab::cli::LabArgs),
+    Lab(netpulse::lab::LabArgs),
     /// Inspect and exercise plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),

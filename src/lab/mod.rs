@@ -2,7 +2,7 @@
 //! tested against something that behaves like a device — prompts, pagers, echo, modes, errors and faults —
 //! without sharing any of its code.
 //!
-//! - [`cli`]: the `netpulse lab` flags.
+//! - [`args`]: the `netpulse lab` flags ([`LabArgs`]).
 //! - `server`: accept loops and the russh handler (auth, channel bounds).
 //! - `shell`: the line discipline of one channel: echo, Enter, NUL, CRLF, pager, latency and faults.
 //! - `grammar`: IOS-style abbreviation matching shared by the vendors.
@@ -12,7 +12,7 @@
 //! - [`quirks`]: ways to be awkward on purpose (custom prompts, login flows), off by default.
 //! - `keys`: persisted host keys and authorized keys.
 
-pub mod cli;
+pub mod args;
 mod faults;
 mod grammar;
 mod keys;
@@ -22,6 +22,8 @@ mod seed;
 mod server;
 mod shell;
 mod vendors;
+
+pub use args::LabArgs;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -196,7 +198,7 @@ impl Lab {
         for name in &names {
             let p = Platform::parse(name).ok_or_else(|| Error::UnknownVendor {
                 name: name.clone(),
-                known: Platform::NAMES.join(", "),
+                known: Platform::names(),
             })?;
             vendors.push(p);
         }

@@ -27,31 +27,50 @@ pub enum Platform {
 }
 
 impl Platform {
-    /// Every canonical name, for error messages that list the known ones.
-    pub const NAMES: &'static [&'static str] = &[
-        "cisco_ios",
-        "cisco_xe",
-        "cisco_nxos",
-        "cisco_xr",
-        "arista_eos",
-        "juniper_junos",
-        "huawei",
-        "linux",
+    /// Every platform, in the order error messages list them.
+    pub const ALL: [Platform; 8] = [
+        Platform::CiscoIos,
+        Platform::CiscoXe,
+        Platform::CiscoNxos,
+        Platform::CiscoXr,
+        Platform::AristaEos,
+        Platform::JuniperJunos,
+        Platform::Huawei,
+        Platform::Linux,
     ];
 
-    /// Parses a platform name, accepting the scrapli/ntc and NAPALM aliases of design §4.
+    /// The scrapli/ntc and NAPALM spellings of design §4, besides the canonical names.
+    const ALIASES: &'static [(&'static str, Platform)] = &[
+        ("ios", Platform::CiscoIos),
+        ("cisco_iosxe", Platform::CiscoXe),
+        ("iosxe", Platform::CiscoXe),
+        ("nxos", Platform::CiscoNxos),
+        ("cisco_iosxr", Platform::CiscoXr),
+        ("iosxr", Platform::CiscoXr),
+        ("eos", Platform::AristaEos),
+        ("junos", Platform::JuniperJunos),
+        ("juniper", Platform::JuniperJunos),
+        ("huawei_vrp", Platform::Huawei),
+        ("vrp", Platform::Huawei),
+    ];
+
+    /// Parses a platform name, canonical or an alias, in any case.
     pub fn parse(name: &str) -> Option<Platform> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "cisco_ios" | "ios" => Platform::CiscoIos,
-            "cisco_xe" | "cisco_iosxe" | "iosxe" => Platform::CiscoXe,
-            "cisco_nxos" | "nxos" => Platform::CiscoNxos,
-            "cisco_xr" | "cisco_iosxr" | "iosxr" => Platform::CiscoXr,
-            "arista_eos" | "eos" => Platform::AristaEos,
-            "juniper_junos" | "junos" | "juniper" => Platform::JuniperJunos,
-            "huawei" | "huawei_vrp" | "vrp" => Platform::Huawei,
-            "linux" => Platform::Linux,
-            _ => return None,
-        })
+        let lower = name.to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == lower)
+            .or_else(|| {
+                Self::ALIASES
+                    .iter()
+                    .find(|(alias, _)| *alias == lower)
+                    .map(|(_, p)| *p)
+            })
+    }
+
+    /// The canonical names, comma-separated, for error messages that list the known ones.
+    pub fn names() -> String {
+        Self::ALL.map(Platform::name).join(", ")
     }
 
     /// The canonical name, as printed in the `ready` lines.
@@ -113,6 +132,17 @@ impl Interface {
     /// Line protocol / oper state: a shut or unplugged port is down.
     pub fn oper_up(&self) -> bool {
         self.enabled && (self.link || self.kind != IfKind::Ethernet)
+    }
+
+    /// Bytes received: the lab's frames average 96 bytes in, so the byte counter follows
+    /// the packet counter.
+    pub fn bytes_in(&self) -> u64 {
+        self.packets_in * 96
+    }
+
+    /// Bytes sent: frames average 88 bytes out.
+    pub fn bytes_out(&self) -> u64 {
+        self.packets_out * 88
     }
 }
 
@@ -251,6 +281,17 @@ impl Device {
                     .to_ascii_lowercase()
                     .starts_with(&wanted.0.to_ascii_lowercase())
         })
+    }
+
+    /// The interfaces a `show interface [NAME]` covers: every one without a name, else the
+    /// one the name abbreviates; `None` for a name the device has no port for (it rejects
+    /// the argument).
+    pub fn shown_interfaces(&self, name: &str) -> Option<Vec<usize>> {
+        if name.is_empty() {
+            Some((0..self.interfaces.len()).collect())
+        } else {
+            Some(vec![self.find_interface(name)?])
+        }
     }
 
     /// Resolves an interface argument for config mode, creating loopbacks and SVIs the way devices do;

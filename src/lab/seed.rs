@@ -181,15 +181,54 @@ impl Device {
     }
 }
 
-/// Chassis, then line cards / power supplies, each with its own serial derived from the chassis one.
+/// One inventory part: (name, description, PID, VID). `{S}` in a description stands for
+/// the chassis serial.
+type Part = (&'static str, &'static str, &'static str, &'static str);
+
+/// Each platform's chassis, then its line cards / power supplies.
+#[rustfmt::skip]
+fn parts(p: Platform) -> &'static [Part] {
+    match p {
+        Platform::CiscoIos => &[
+            ("IOSv", "IOSv chassis, Hw Serial#: {S}, Hw Revision: 1.0", "IOSv", "1.0"),
+        ],
+        Platform::CiscoXe => &[
+            ("Chassis", "Cisco CSR1000V Chassis", "CSR1000V", "V00"),
+            ("module R0", "Cisco CSR1000V Route Processor", "CSR1000V", "V00"),
+            ("module F0", "Cisco CSR1000V Embedded Services Processor", "CSR1000V", ""),
+        ],
+        Platform::CiscoNxos => &[
+            ("Chassis", "Nexus9000 C9300v Chassis", "N9K-C9300v", ""),
+            ("Slot 1", "Nexus 9000v 64 port Ethernet Module", "N9K-X9364v", ""),
+            ("Slot 27", "Supervisor Module", "N9K-vSUP", ""),
+        ],
+        Platform::CiscoXr => &[
+            ("Rack 0", "Cisco XRv9K Centralized Virtual Router", "R-IOSXRV9000-CC", "V01"),
+            ("0/0/CPU0", "Cisco IOS-XRv 9000 Centralized Line Card", "R-IOSXRV9000-LC-C", "V01"),
+            ("0/RP0/CPU0", "Cisco IOS-XRv 9000 Centralized Route Processor", "R-IOSXRV9000-RP-C", "V01"),
+        ],
+        Platform::AristaEos => &[
+            ("Chassis", "DCS-7050SX3-48YC8", "DCS-7050SX3-48YC8", "11.01"),
+            ("PowerSupply1", "PWR-500AC-F", "PWR-500AC-F", "02.00"),
+            ("PowerSupply2", "PWR-500AC-F", "PWR-500AC-F", "02.00"),
+        ],
+        Platform::JuniperJunos => &[
+            ("Chassis", "VMX", "VMX", ""),
+            ("Routing Engine 0", "RE-VMX", "RE-VMX", "REV 01"),
+            ("FPC 0", "Virtual FPC", "BUILTIN", "REV 01"),
+        ],
+        Platform::Huawei => &[
+            ("Slot 0", "CE6850-48S6Q-HI", "CE6850-48S6Q-HI", "V100R005C10"),
+            ("PWR1", "PAC-350WA", "PAC-350WA", ""),
+            ("FAN1", "FAN-40SB-F", "FAN-40SB-F", ""),
+        ],
+        Platform::Linux => &[],
+    }
+}
+
+/// The platform's [`parts`]: the chassis carries the device serial, every other part its
+/// own one derived from it.
 fn inventory(p: Platform, serial: &str, number: usize) -> Vec<InventoryItem> {
-    let item = |name: &str, descr: &str, pid: &str, vid: &str, serial: String| InventoryItem {
-        name: name.to_string(),
-        descr: descr.to_string(),
-        pid: pid.to_string(),
-        vid: vid.to_string(),
-        serial,
-    };
     let sub = |k: usize| {
         format!(
             "{}{:06}",
@@ -197,124 +236,17 @@ fn inventory(p: Platform, serial: &str, number: usize) -> Vec<InventoryItem> {
             700_000 + number * 10 + k
         )
     };
-    match p {
-        Platform::CiscoIos => vec![item(
-            "IOSv",
-            "IOSv chassis, Hw Serial#: {S}, Hw Revision: 1.0",
-            "IOSv",
-            "1.0",
-            serial.to_string(),
-        )],
-        Platform::CiscoXe => vec![
-            item(
-                "Chassis",
-                "Cisco CSR1000V Chassis",
-                "CSR1000V",
-                "V00",
-                serial.to_string(),
-            ),
-            item(
-                "module R0",
-                "Cisco CSR1000V Route Processor",
-                "CSR1000V",
-                "V00",
-                sub(1),
-            ),
-            item(
-                "module F0",
-                "Cisco CSR1000V Embedded Services Processor",
-                "CSR1000V",
-                "",
-                sub(2),
-            ),
-        ],
-        Platform::CiscoNxos => vec![
-            item(
-                "Chassis",
-                "Nexus9000 C9300v Chassis",
-                "N9K-C9300v",
-                "",
-                serial.to_string(),
-            ),
-            item(
-                "Slot 1",
-                "Nexus 9000v 64 port Ethernet Module",
-                "N9K-X9364v",
-                "",
-                sub(1),
-            ),
-            item("Slot 27", "Supervisor Module", "N9K-vSUP", "", sub(2)),
-        ],
-        Platform::CiscoXr => vec![
-            item(
-                "Rack 0",
-                "Cisco XRv9K Centralized Virtual Router",
-                "R-IOSXRV9000-CC",
-                "V01",
-                serial.to_string(),
-            ),
-            item(
-                "0/0/CPU0",
-                "Cisco IOS-XRv 9000 Centralized Line Card",
-                "R-IOSXRV9000-LC-C",
-                "V01",
-                sub(1),
-            ),
-            item(
-                "0/RP0/CPU0",
-                "Cisco IOS-XRv 9000 Centralized Route Processor",
-                "R-IOSXRV9000-RP-C",
-                "V01",
-                sub(2),
-            ),
-        ],
-        Platform::AristaEos => vec![
-            item(
-                "Chassis",
-                "DCS-7050SX3-48YC8",
-                "DCS-7050SX3-48YC8",
-                "11.01",
-                serial.to_string(),
-            ),
-            item(
-                "PowerSupply1",
-                "PWR-500AC-F",
-                "PWR-500AC-F",
-                "02.00",
-                sub(1),
-            ),
-            item(
-                "PowerSupply2",
-                "PWR-500AC-F",
-                "PWR-500AC-F",
-                "02.00",
-                sub(2),
-            ),
-        ],
-        Platform::JuniperJunos => vec![
-            item("Chassis", "VMX", "VMX", "", serial.to_string()),
-            item("Routing Engine 0", "RE-VMX", "RE-VMX", "REV 01", sub(1)),
-            item("FPC 0", "Virtual FPC", "BUILTIN", "REV 01", sub(2)),
-        ],
-        Platform::Huawei => vec![
-            item(
-                "Slot 0",
-                "CE6850-48S6Q-HI",
-                "CE6850-48S6Q-HI",
-                "V100R005C10",
-                serial.to_string(),
-            ),
-            item("PWR1", "PAC-350WA", "PAC-350WA", "", sub(1)),
-            item("FAN1", "FAN-40SB-F", "FAN-40SB-F", "", sub(2)),
-        ],
-        Platform::Linux => Vec::new(),
-    }
-    .into_iter()
-    .map(|mut i| {
-        i.descr = i.descr.replace("{S}", serial);
-        i
-    })
-    .collect()
+    parts(p)
+        .iter()
+        .enumerate()
+        .map(|(k, (name, descr, pid, vid))| InventoryItem {
+            name: name.to_string(),
+            descr: descr.replace("{S}", serial),
+            pid: pid.to_string(),
+            vid: vid.to_string(),
+            serial: if k == 0 { serial.to_string() } else { sub(k) },
+        })
+        .collect()
 }
 
 fn serial_prefix(p: Platform) -> &'static str {

@@ -163,6 +163,20 @@ impl Worker {
         self.write.data(s.as_bytes()).await.is_ok()
     }
 
+    /// The `lab drop` fault: the first half of `text`, then the connection cut mid-output,
+    /// as a device that crashes or loses its link does.
+    async fn drop_mid_output(&self, text: &str) {
+        let _ = self.send(&text[..text.len() / 2]).await;
+        let _ = self
+            .handle
+            .disconnect(
+                russh::Disconnect::ByApplication,
+                "lab drop".into(),
+                "en".into(),
+            )
+            .await;
+    }
+
     /// The prompt as this device draws it (the vendor's, unless a quirk redraws it).
     fn prompt(&self, dev: &Device) -> String {
         self.ctx.quirks.prompt(
@@ -303,15 +317,7 @@ impl Worker {
                     return false;
                 }
                 Fault::Drop => {
-                    let text = crlf(&faults::flood_text(DROP_OUTPUT_KB));
-                    let _ = self.send(&text[..text.len() / 2]).await;
-                    let _ = self
-                        .handle
-                        .disconnect(
-                            russh::Disconnect::ByApplication,
-                            "lab drop".into(),
-                            "en".into(),
-                        )
+                    self.drop_mid_output(&crlf(&faults::flood_text(DROP_OUTPUT_KB)))
                         .await;
                     return false;
                 }
@@ -409,15 +415,7 @@ impl Worker {
                 return;
             }
             Some(Ok(Fault::Drop)) => {
-                let text = faults::flood_text(DROP_OUTPUT_KB);
-                let _ = self.send(&text[..text.len() / 2]).await;
-                let _ = self
-                    .handle
-                    .disconnect(
-                        russh::Disconnect::ByApplication,
-                        "lab drop".into(),
-                        "en".into(),
-                    )
+                self.drop_mid_output(&faults::flood_text(DROP_OUTPUT_KB))
                     .await;
                 return;
             }

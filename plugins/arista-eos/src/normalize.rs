@@ -4,7 +4,7 @@
 /// Commands whose words may be abbreviated. A typed word expands when it is a prefix of
 /// exactly one word allowed at that position after the words before it; otherwise it
 /// (and everything after it, which is then an argument) is kept as typed.
-const VOCABULARY: &[&str] = &[
+pub(crate) const VOCABULARY: &[&str] = &[
     "show version",
     "show interfaces status",
     "show interfaces counters errors",
@@ -47,40 +47,23 @@ const VOCABULARY: &[&str] = &[
     "disable",
 ];
 
-/// Folds whitespace and expands unambiguous abbreviations (`sh ip int br` becomes
-/// `show ip interface brief`). Words after `|` and arguments are kept as typed.
-pub fn normalize_command(_platform: &str, command: &str) -> String {
-    netpulse_vendor_kit::normalize::expand(VOCABULARY, command)
-}
-
+/// (as typed, canonical): abbreviations expand, case and whitespace fold; arguments,
+/// unknown words and everything after a pipe are kept as typed.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn n(c: &str) -> String {
-        normalize_command("arista_eos", c)
-    }
-
-    #[test]
-    fn abbreviations_expand() {
-        assert_eq!(n("sh ver"), "show version");
-        assert_eq!(n("  sh   int  "), "show interfaces");
-        assert_eq!(n("sh ip int br"), "show ip interface brief");
-        assert_eq!(n("sh inv"), "show inventory");
-        assert_eq!(n("sh lldp nei"), "show lldp neighbors");
-        assert_eq!(n("sh vl"), "show vlan");
-        assert_eq!(n("SH VER"), "show version");
-        assert_eq!(n("conf t"), "configure terminal");
-    }
-
-    #[test]
-    fn arguments_and_unknown_words_are_kept() {
-        assert_eq!(n("sh int Ethernet1"), "show interfaces Ethernet1");
-        assert_eq!(n("sh int st"), "show interfaces status");
-        assert_eq!(n("sh ip route vrf MGMT"), "show ip route vrf MGMT");
-        assert_eq!(n("sh i"), "show i");
-        assert_eq!(n("sh foo bar"), "show foo bar");
-        assert_eq!(n("sh ver | i Serial"), "show version | i Serial");
-        assert_eq!(n("show version"), "show version");
-    }
-}
+pub(crate) const SPELLINGS: &[(&str, &str)] = &[
+    ("sh ver", "show version"),
+    ("  sh   int  ", "show interfaces"),
+    ("sh ip int br", "show ip interface brief"),
+    ("sh inv", "show inventory"),
+    ("sh lldp nei", "show lldp neighbors"),
+    ("sh vl", "show vlan"),
+    ("SH VER", "show version"),
+    ("conf t", "configure terminal"),
+    ("sh int Ethernet1", "show interfaces Ethernet1"),
+    ("sh int st", "show interfaces status"),
+    ("sh ip route vrf MGMT", "show ip route vrf MGMT"),
+    ("sh i", "show i"),
+    ("sh foo bar", "show foo bar"),
+    ("sh ver | i Serial", "show version | i Serial"),
+    ("show version", "show version"),
+];

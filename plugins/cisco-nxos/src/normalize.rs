@@ -1,10 +1,9 @@
 //! One spelling per command, so `sh ip int br` and `show ip interface brief` share a cache
-//! entry and find the same parser.
-//!
-//! Only `show` commands are expanded: their keywords are matched case-insensitively against
-//! the table below (NX-OS accepts any unambiguous prefix of at least the listed length).
-//! Words with digits or other punctuation are arguments (`Gi0/1`, `10`) and are kept as
-//! typed, as is everything after an output pipe (`| include Up`).
+//! entry and find the same parser: NX-OS's `show` keywords, expanded by
+//! `netpulse_vendor_kit::normalize::abbreviated` (arguments, unknown words and everything
+//! after an output pipe are kept as typed).
+
+use netpulse_vendor_kit::normalize::{CISCO_SHOW, Keywords};
 
 /// `show` keywords: (full word, shortest abbreviation NX-OS users rely on). NX-OS's word is
 /// the singular `interface`, and it has no `show vlans`.
@@ -12,107 +11,39 @@
 /// The minimum lengths keep abbreviations unambiguous among NX-OS's own keywords
 /// (`in` could be `interface` or `inventory`; `int` is always `interface`).
 const KEYWORDS: &[(&str, usize)] = &[
-    ("show", 2),
-    ("version", 3),
     ("interface", 3),
-    ("ip", 2),
-    ("brief", 2),
     ("vlan", 2),
-    ("inventory", 3),
-    ("lldp", 2),
-    ("cdp", 2),
-    ("neighbors", 3),
-    ("detail", 3),
-    ("status", 4),
-    ("running-config", 3),
-    ("startup-config", 3),
-    ("route", 2),
-    ("arp", 3),
     ("mac", 3),
     ("address-table", 4),
-    ("bgp", 3),
-    ("summary", 3),
-    ("clock", 3),
-    ("logging", 3),
-    ("spanning-tree", 4),
     ("port-channel", 6),
     ("vpc", 3),
     ("hostname", 4),
 ];
 
-/// Canonical form of `command` on NX-OS.
-pub fn normalize(_platform: &str, command: &str) -> String {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let is_show = words.first().is_some_and(|w| expand(w) == Some("show"));
-    if !is_show {
-        return words.join(" ");
-    }
-    let mut out: Vec<String> = Vec::with_capacity(words.len());
-    let mut piped = false;
-    for word in words {
-        piped |= word.starts_with('|');
-        match expand(word) {
-            Some(full) if !piped => out.push(full.to_string()),
-            _ => out.push(word.to_string()),
-        }
-    }
-    out.join(" ")
-}
+/// NX-OS's vocabulary as the kit expands it.
+pub(crate) const VOCABULARY: Keywords = Keywords {
+    words: &[CISCO_SHOW, KEYWORDS],
+    before_show: &[],
+    after: &[],
+};
 
-/// The `show` keyword `word` abbreviates, if exactly one (or an exact match) fits.
-fn expand(word: &str) -> Option<&'static str> {
-    expand_in(KEYWORDS, word)
-}
-
-/// The keyword of `table` that `word` abbreviates, if exactly one (or an exact match) fits.
-fn expand_in(table: &'static [(&'static str, usize)], word: &str) -> Option<&'static str> {
-    if !word.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
-        return None;
-    }
-    let lower = word.to_ascii_lowercase();
-    if let Some((full, _)) = table.iter().find(|(full, _)| *full == lower) {
-        return Some(full);
-    }
-    let mut fits = table
-        .iter()
-        .filter(|(full, min)| lower.len() >= *min && full.starts_with(&lower));
-    match (fits.next(), fits.next()) {
-        (Some((full, _)), None) => Some(full),
-        _ => None,
-    }
-}
-
+/// (as typed, canonical): abbreviations expand, case and whitespace fold; arguments,
+/// unknown words and everything after a pipe are kept as typed.
 #[cfg(test)]
-mod tests {
-    use super::normalize;
-
-    fn n(c: &str) -> String {
-        normalize("cisco_nxos", c)
-    }
-
-    #[test]
-    fn common_abbreviations() {
-        assert_eq!(n("sh ver"), "show version");
-        assert_eq!(n("sh  ip   int  br"), "show ip interface brief");
-        assert_eq!(n("sh int"), "show interface");
-        assert_eq!(n("sh int br"), "show interface brief");
-        assert_eq!(n("sh inv"), "show inventory");
-        assert_eq!(n("sh vl"), "show vlan");
-        assert_eq!(n("sh lldp nei"), "show lldp neighbors");
-        assert_eq!(n("sh cdp nei"), "show cdp neighbors");
-        assert_eq!(n("SHOW Version"), "show version");
-    }
-
-    #[test]
-    fn arguments_unknown_words_and_pipes_kept() {
-        assert_eq!(n("sh int Eth1/1"), "show interface Eth1/1");
-        assert_eq!(
-            n("sh int Ethernet1/1 br"),
-            "show interface Ethernet1/1 brief"
-        );
-        assert_eq!(n("sh foo Bar"), "show foo Bar");
-        assert_eq!(n("sh run | i Version"), "show running-config | i Version");
-        assert_eq!(n("  conf   t "), "conf t");
-        assert_eq!(n("sh interfaces"), "show interfaces");
-    }
-}
+pub(crate) const SPELLINGS: &[(&str, &str)] = &[
+    ("sh ver", "show version"),
+    ("sh  ip   int  br", "show ip interface brief"),
+    ("sh int", "show interface"),
+    ("sh int br", "show interface brief"),
+    ("sh inv", "show inventory"),
+    ("sh vl", "show vlan"),
+    ("sh lldp nei", "show lldp neighbors"),
+    ("sh cdp nei", "show cdp neighbors"),
+    ("SHOW Version", "show version"),
+    ("sh int Eth1/1", "show interface Eth1/1"),
+    ("sh int Ethernet1/1 br", "show interface Ethernet1/1 brief"),
+    ("sh foo Bar", "show foo Bar"),
+    ("sh run | i Version", "show running-config | i Version"),
+    ("  conf   t ", "conf t"),
+    ("sh interfaces", "show interfaces"),
+];

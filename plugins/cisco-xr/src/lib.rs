@@ -2,96 +2,25 @@
 //!
 //! Built twice from the same source: as a `wasm32-wasip2` component exporting the WIT world
 //! `vendor` (see `wit/netpulse.wit`), and natively as an rlib so the host can benchmark and test
-//! the very same parsers without a Wasm runtime.
+//! the very same parsers without a Wasm runtime. The routing, dispatch and export glue are
+//! `netpulse-vendor-kit`'s; this crate holds what is IOS-XR's own:
 //!
-//! - [`types`] — plain Rust mirrors of the WIT records (info, session profile, parse error).
-//! - [`profile`] — how to drive an IOS-XR CLI session: prompts, pager, commit, errors, timestamp noise.
-//! - [`normalize`] — folds a typed command (`sh ip int br`) into its one canonical spelling.
-//! - [`parsers`] — one module per supported command, each producing ntc-templates' records.
-//! - `component` (wasm32 only) — the WIT bindings, converting the native types at the boundary.
+//! - [`VENDOR`] — the plugin's names and where its parts are.
+//! - `profile` — how to drive an IOS-XR CLI session: prompts, pager, config, commit, errors.
+//! - `normalize` — IOS-XR's `show` keywords (and `admin`), folding `adm sh inv` into one canonical spelling.
+//! - `parsers` — one module per supported command, each producing ntc-templates' records.
 
 // Tests may unwrap: a panic there is the failure report.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-pub mod normalize;
-pub mod parsers;
-pub mod profile;
-pub use netpulse_vendor_kit::types;
+mod normalize;
+mod parsers;
+mod profile;
 
-// Generated export glue needs `unsafe`; it is confined to this module.
-#[cfg(target_arch = "wasm32")]
-#[allow(unsafe_code)]
-mod component;
+pub use netpulse_vendor_kit::types::{self, Info, ParseError, PluginKind, Profile, PromptAnswer};
 
-pub use types::{Info, ParseError, PluginKind, Profile, PromptAnswer};
-
-/// The plugin's name: a dropped-in plugin with this name replaces the bundled one.
-pub const NAME: &str = "cisco_xr";
-
-/// Platforms served: routers running IOS-XR (classic and XR7).
-pub const PLATFORMS: &[&str] = &["cisco_xr"];
-
-/// Describes the plugin, so the gateway can route `cisco_xr` requests to it.
-pub fn info() -> Info {
-    Info {
-        name: NAME.to_string(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        kind: PluginKind::Vendor,
-        platforms: PLATFORMS.iter().map(|p| p.to_string()).collect(),
-        commands: parsers::COMMANDS.iter().map(|c| c.to_string()).collect(),
-    }
-}
-
-/// The session profile for `platform` (only `cisco_xr` is served).
-pub fn profile(platform: &str) -> Profile {
-    profile::for_platform(platform)
-}
-
-/// The canonical spelling of `command`, used for cache keys and parser lookup.
-pub fn normalize_command(platform: &str, command: &str) -> String {
-    normalize::normalize(platform, command)
-}
-
-/// Parses `output` of `command` into ntc-templates-compatible records (a JSON array).
-///
-/// The command is normalised first, so `sh ver` finds the `show version` parser.
-pub fn parse(platform: &str, command: &str, output: &str) -> Result<serde_json::Value, ParseError> {
-    if !PLATFORMS.contains(&platform) {
-        return Err(ParseError::Unsupported(format!(
-            "platform {platform:?} is not served by {NAME} (serves {PLATFORMS:?})"
-        )));
-    }
-    let command = normalize_command(platform, command);
-    parsers::parse(&command, output)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dispatch_normalises_and_rejects_the_unknown() {
-        assert_eq!(
-            parse("cisco_xr", "sh  ver", "").unwrap(),
-            serde_json::json!([])
-        );
-        assert!(matches!(
-            parse("cisco_xr", "show clock", ""),
-            Err(ParseError::Unsupported(_))
-        ));
-        assert!(matches!(
-            parse("juniper_junos", "show version", ""),
-            Err(ParseError::Unsupported(_))
-        ));
-        let i = info();
-        assert_eq!(i.name, "cisco_xr");
-        assert_eq!(i.kind, PluginKind::Vendor);
-        for command in &i.commands {
-            assert_eq!(
-                &normalize_command("cisco_xr", command),
-                command,
-                "commands are normalised"
-            );
-        }
-    }
+netpulse_vendor_kit::vendor_plugin! {
+    /// Routers running IOS-XR (classic and XR7).
+    name: "cisco_xr",
+    platforms: ["cisco_xr"],
 }

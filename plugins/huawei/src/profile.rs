@@ -19,14 +19,10 @@ pub fn profile(platform: &str) -> Profile {
     Profile {
         // `<HUAWEI>` (user view), `[HUAWEI]` / `[~HUAWEI]` / `[*HUAWEI]` (system view).
         prompt_pattern: format!(r"(?m)^{hrp}(?:<{NAME}>|\[[~*]?{NAME}\])[ \t]*\z"),
-        privileged_pattern: String::new(),
         config_pattern: format!(r"(?m)^{hrp}\[[~*]?{NAME}\][ \t]*\z"),
         pager_pattern: r"---- More ----[ \t]*\z".to_string(),
         pager_continue: " ".to_string(),
-        enable_command: None,
-        enable_password_pattern: String::new(),
         paging_off_commands: vec!["screen-length 0 temporary".to_string()],
-        setup_commands: Vec::new(),
         config_enter: Some("system-view".to_string()),
         config_exit: Some("return".to_string()),
         commit_command: vrp8.then(|| "commit".to_string()),
@@ -44,77 +40,64 @@ pub fn profile(platform: &str) -> Profile {
             },
         ],
         error_patterns: vec![r"(?m)^\s*Error:".to_string()],
-        noise_patterns: Vec::new(),
+        ..Profile::default()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netpulse_vendor_kit::profile::Samples;
     use regex::Regex;
 
-    fn re(p: &str) -> Regex {
-        Regex::new(p).expect("profile regex compiles")
-    }
-
-    #[test]
-    fn prompts() {
-        let p = profile("huawei");
-        let any = re(&p.prompt_pattern);
-        let config = re(&p.config_pattern);
-        for prompt in [
-            "<HUAWEI>",
-            "<core-sw1.dc1>",
+    const SAMPLES: Samples = Samples {
+        exec: &["<HUAWEI>", "<core-sw1.dc1>", "HRP_M<fw1>"],
+        privileged: &[],
+        config: &[
             "[HUAWEI]",
             "[~HUAWEI]",
             "[*HUAWEI]",
             "[HUAWEI-GigabitEthernet0/0/1]",
+            "[HUAWEI-Vlanif10]",
             "[~CE6850-10GE1/0/1]",
-            "HRP_M<fw1>",
             "HRP_S[fw1]",
-        ] {
-            assert!(any.is_match(prompt), "{prompt}");
-            assert!(any.is_match(&format!("Info: done.\n{prompt}")), "{prompt}");
-        }
-        assert!(config.is_match("[HUAWEI-Vlanif10]"));
-        assert!(config.is_match("HRP_M[fw1]"));
-        assert!(!config.is_match("<HUAWEI>"));
-        for line in [
+            "HRP_M[fw1]",
+        ],
+        pager: &["Eth-Trunk1 up up\n  ---- More ----", "  ---- More ----"],
+        errors: &["        ^\nError: Unrecognized command found at '^' position."],
+        noise: &[],
+        answers: &[
+            (
+                "Warning: The current configuration will be written to the device. Continue? [Y/N]:",
+                "y",
+            ),
+            ("The password needs to be changed. Change now? [Y/N]:", "N"),
+        ],
+        output: &[
             "GigabitEthernet0/0/1 current state : UP",
-            "  ---- More ----",
             "Interface                   PHY   Protocol  InUti OutUti   inErrors  outErrors",
             "[HUAWEI]\nsomething after",
-        ] {
-            assert!(!any.is_match(line), "{line:?}");
+            "Info: The configuration takes effect on the current user terminal interface only.",
+        ],
+    };
+
+    #[test]
+    fn tells_prompts_pager_errors_and_answers_from_output() {
+        for platform in ["huawei", "huawei_vrp", "huawei_vrpv8"] {
+            let p = profile(platform);
+            let wrong = SAMPLES.check(&p);
+            assert!(wrong.is_empty(), "{platform}: {wrong:#?}");
+            // The gateway matches the whole tail of the output, not only its last line.
+            let any = Regex::new(&p.prompt_pattern).expect("compiles");
+            for prompt in [SAMPLES.exec, SAMPLES.config].concat() {
+                assert!(any.is_match(&format!("Info: done.\n{prompt}")), "{prompt}");
+            }
         }
     }
 
     #[test]
-    fn pager_answers_errors_commit() {
-        let p = profile("huawei");
-        assert!(re(&p.pager_pattern).is_match("Eth-Trunk1 up up\n  ---- More ----"));
-        let answers: Vec<(Regex, &str)> = p
-            .prompt_answers
-            .iter()
-            .map(|a| (re(&a.pattern), a.answer.as_str()))
-            .collect();
-        let save =
-            "Warning: The current configuration will be written to the device. Continue? [Y/N]:";
-        assert_eq!(
-            answers.iter().find(|(r, _)| r.is_match(save)).map(|a| a.1),
-            Some("y")
-        );
-        let nag = "The password needs to be changed. Change now? [Y/N]:";
-        assert_eq!(
-            answers.iter().find(|(r, _)| r.is_match(nag)).map(|a| a.1),
-            Some("N")
-        );
-        let error = re(&p.error_patterns[0]);
-        assert!(error.is_match("        ^\nError: Unrecognized command found at '^' position."));
-        assert!(!error.is_match(
-            "Info: The configuration takes effect on the current user terminal interface only."
-        ));
-        assert_eq!(p.commit_command, None);
+    fn only_vrp8_commits() {
+        assert_eq!(profile("huawei").commit_command, None);
         assert_eq!(
             profile("huawei_vrpv8").commit_command.as_deref(),
             Some("commit")

@@ -4,7 +4,7 @@
 /// Commands whose words may be abbreviated. A typed word expands when it is a prefix of
 /// exactly one word allowed at that position after the words before it; otherwise it
 /// (and everything after it, which is then an argument) is kept as typed.
-const VOCABULARY: &[&str] = &[
+pub(crate) const VOCABULARY: &[&str] = &[
     "show version detail",
     "show interfaces terse",
     "show interfaces descriptions",
@@ -53,40 +53,20 @@ const VOCABULARY: &[&str] = &[
     "traceroute",
 ];
 
-/// Folds whitespace and expands unambiguous abbreviations (`sh chas hard` becomes
-/// `show chassis hardware`). Words after `|` and arguments are kept as typed.
-pub fn normalize_command(_platform: &str, command: &str) -> String {
-    netpulse_vendor_kit::normalize::expand(VOCABULARY, command)
-}
-
+/// (as typed, canonical): abbreviations expand, case and whitespace fold; arguments,
+/// unknown words and everything after a pipe are kept as typed.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn n(c: &str) -> String {
-        normalize_command("juniper_junos", c)
-    }
-
-    #[test]
-    fn abbreviations_expand() {
-        assert_eq!(n("sh ver"), "show version");
-        assert_eq!(n("sh  int   terse"), "show interfaces terse");
-        assert_eq!(n("sh chas hard"), "show chassis hardware");
-        assert_eq!(n("sh lldp nei"), "show lldp neighbors");
-        assert_eq!(n("sh vl"), "show vlans");
-        assert_eq!(n("sh bgp sum"), "show bgp summary");
-        assert_eq!(n("conf priv"), "configure private");
-    }
-
-    #[test]
-    fn arguments_and_unknown_words_are_kept() {
-        assert_eq!(n("sh int ge-0/0/0"), "show interfaces ge-0/0/0");
-        assert_eq!(n("sh route table inet.0"), "show route table inet.0");
-        assert_eq!(
-            n("sh conf | display set"),
-            "show configuration | display set"
-        );
-        assert_eq!(n("sh c"), "show c");
-        assert_eq!(n("frobnicate now"), "frobnicate now");
-    }
-}
+pub(crate) const SPELLINGS: &[(&str, &str)] = &[
+    ("sh ver", "show version"),
+    ("sh  int   terse", "show interfaces terse"),
+    ("sh chas hard", "show chassis hardware"),
+    ("sh lldp nei", "show lldp neighbors"),
+    ("sh vl", "show vlans"),
+    ("sh bgp sum", "show bgp summary"),
+    ("conf priv", "configure private"),
+    ("sh int ge-0/0/0", "show interfaces ge-0/0/0"),
+    ("sh route table inet.0", "show route table inet.0"),
+    ("sh conf | display set", "show configuration | display set"),
+    ("sh c", "show c"),
+    ("frobnicate now", "frobnicate now"),
+];

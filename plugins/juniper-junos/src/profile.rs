@@ -12,13 +12,10 @@ pub fn profile(_platform: &str) -> Profile {
         // `user@host> ` / `user@host# ` with a trailing space; a `{master:0}` or `[edit]`
         // line may sit above it, which the gateway leaves to the line before the prompt.
         prompt_pattern: format!(r"(?m)^{USER_AT_HOST}[>#][ \t]*\z"),
-        privileged_pattern: String::new(),
         config_pattern: format!(r"(?m)^{USER_AT_HOST}#[ \t]*\z"),
         pager_pattern: r"---\((?:Head of output truncated; )?more(?: \d+%)?\)---[ \t]*\z"
             .to_string(),
         pager_continue: " ".to_string(),
-        enable_command: None,
-        enable_password_pattern: String::new(),
         // netmiko's order; each prints a confirmation line (`Screen width set to 511`).
         paging_off_commands: vec![
             "set cli screen-width 511".to_string(),
@@ -30,7 +27,6 @@ pub fn profile(_platform: &str) -> Profile {
         config_enter: Some("configure".to_string()),
         config_exit: Some("exit configuration-mode".to_string()),
         commit_command: Some("commit".to_string()),
-        save_command: None,
         prompt_answers: vec![PromptAnswer {
             pattern: r"Exit with uncommitted changes\? \[yes,no\] \(yes\)\s*\z".to_string(),
             answer: "yes".to_string(),
@@ -44,71 +40,55 @@ pub fn profile(_platform: &str) -> Profile {
         ],
         // Chassis context printed on its own line (`{master:0}`, `{primary:node0}`).
         noise_patterns: vec![r"^\{\w+(?::\w+)?\}\s*$".to_string()],
+        ..Profile::default()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use regex::Regex;
-
-    fn re(p: &str) -> Regex {
-        Regex::new(p).expect("profile regex compiles")
-    }
+    use netpulse_vendor_kit::profile::Samples;
 
     #[test]
-    fn prompts() {
-        let p = profile("juniper_junos");
-        let any = re(&p.prompt_pattern);
-        let config = re(&p.config_pattern);
-        for prompt in [
-            "admin@mx1> ",
-            "admin@mx1>",
-            "lab@ex4300-1# ",
-            "netops@fw.site-1> ",
-        ] {
-            assert!(any.is_match(prompt), "{prompt}");
-        }
-        assert!(any.is_match("Hostname: mx1\n\n{master:0}\nadmin@mx1> "));
-        assert!(config.is_match("[edit]\nadmin@mx1# "));
-        assert!(config.is_match("{master:0}[edit interfaces ge-0/0/0]\nadmin@mx1# "));
-        assert!(!config.is_match("admin@mx1> "));
-        for line in [
-            "Physical interface: ge-0/0/0, Enabled, Physical link is Up",
-            "  Link-level type: Ethernet, MTU: 1514",
-            "{master:0}",
-            "admin@mx1> \nshow version",
-        ] {
-            assert!(!any.is_match(line), "{line:?}");
-        }
-    }
-
-    #[test]
-    fn pager_answers_errors_noise() {
-        let p = profile("juniper_junos");
-        let pager = re(&p.pager_pattern);
-        assert!(pager.is_match("ge-0/0/1 up up\n---(more)---"));
-        assert!(pager.is_match("ge-0/0/1 up up\n---(more 40%)---"));
-        assert!(pager.is_match("---(Head of output truncated; more)---"));
-        assert!(!pager.is_match("more output"));
-        let answer = re(&p.prompt_answers[0].pattern);
-        assert!(answer.is_match(
-            "The configuration has been changed but not committed\nExit with uncommitted changes? [yes,no] (yes) "
-        ));
-        let errors: Vec<Regex> = p.error_patterns.iter().map(|e| re(e)).collect();
-        for out in [
-            "                ^\nsyntax error, expecting <command>.",
-            "unknown command.",
-            "error: configuration check-out failed",
-            "'sh' is ambiguous.",
-        ] {
-            assert!(errors.iter().any(|e| e.is_match(out)), "{out}");
-        }
-        assert!(
-            !errors
-                .iter()
-                .any(|e| e.is_match("  MAC-REWRITE Error: None, Loopback: Disabled"))
-        );
-        assert!(re(&p.noise_patterns[0]).is_match("{master:0}"));
+    fn tells_prompts_pager_errors_noise_and_answers_from_output() {
+        let samples = Samples {
+            exec: &[
+                "admin@mx1> ",
+                "admin@mx1>",
+                "netops@fw.site-1> ",
+                "Hostname: mx1\n\n{master:0}\nadmin@mx1> ",
+            ],
+            config: &[
+                "lab@ex4300-1# ",
+                "[edit]\nadmin@mx1# ",
+                "{master:0}[edit interfaces ge-0/0/0]\nadmin@mx1# ",
+            ],
+            pager: &[
+                "ge-0/0/1 up up\n---(more)---",
+                "ge-0/0/1 up up\n---(more 40%)---",
+                "---(Head of output truncated; more)---",
+            ],
+            errors: &[
+                "                ^\nsyntax error, expecting <command>.",
+                "unknown command.",
+                "error: configuration check-out failed",
+                "'sh' is ambiguous.",
+            ],
+            noise: &["{master:0}"],
+            answers: &[(
+                "The configuration has been changed but not committed\nExit with uncommitted changes? [yes,no] (yes) ",
+                "yes",
+            )],
+            output: &[
+                "Physical interface: ge-0/0/0, Enabled, Physical link is Up",
+                "  Link-level type: Ethernet, MTU: 1514",
+                "  MAC-REWRITE Error: None, Loopback: Disabled",
+                "admin@mx1> \nshow version",
+                "more output",
+            ],
+            ..Samples::default()
+        };
+        let wrong = samples.check(&profile("juniper_junos"));
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 }

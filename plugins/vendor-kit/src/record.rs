@@ -152,6 +152,23 @@ impl Records {
         }
     }
 
+    /// Assigns the named groups of `re` when it matches `line`; whether it did.
+    pub fn assign_match(&mut self, re: &Regex, line: &str) -> bool {
+        match re.captures(line) {
+            Some(c) => {
+                self.assign(re, &c);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Assigns the named groups of the first of `rules` that matches `line` (the order
+    /// settles lines more than one rule would take); whether one did.
+    pub fn assign_first_match(&mut self, rules: &[&Regex], line: &str) -> bool {
+        rules.iter().any(|re| self.assign_match(re, line))
+    }
+
     /// The current text of a field ("" when unset or a list).
     pub fn get(&self, name: &str) -> &str {
         match self.index(name).map(|i| &self.current[i]) {
@@ -222,5 +239,99 @@ impl Records {
     /// line always closes a record explicitly).
     pub fn finish_discarding(self) -> Vec<Value> {
         self.rows
+    }
+}
+
+/// Parses a table of one-line rows: every one of `lines` that `row` matches is one record
+/// (callers leave out what would pass for a row, such as a preamble above the header:
+/// see [`crate::scan::under`]).
+pub fn rows<'a>(
+    fields: &'static [Field],
+    lines: impl IntoIterator<Item = &'a str>,
+    row: &Regex,
+) -> Vec<Value> {
+    let mut records = Records::new(fields);
+    for line in lines {
+        if records.assign_match(row, line) {
+            records.record();
+        }
+    }
+    records.finish()
+}
+
+/// Parses output made of blocks, one record each: a line `block_start` matches closes the
+/// record before it, and every line assigns the first of `rules` that matches it.
+pub fn blocks<'a>(
+    fields: &'static [Field],
+    lines: impl IntoIterator<Item = &'a str>,
+    block_start: &Regex,
+    rules: &[&Regex],
+) -> Vec<Value> {
+    let mut records = Records::new(fields);
+    for line in lines {
+        if block_start.is_match(line) {
+            records.record();
+        }
+        records.assign_first_match(rules, line);
+    }
+    records.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: &[Field] = &[
+        required("name"),
+        filldown("slot"),
+        list("ports"),
+        plain("state"),
+    ];
+
+    fn compile(pattern: &str) -> Regex {
+        Regex::new(pattern).expect("literal compiles")
+    }
+
+    #[test]
+    fn rules_rows_and_record_semantics() {
+        let slot = compile(r"^slot (?P<slot>\d+)");
+        let port = compile(r"^  port (?P<ports>\S+)");
+        let name = compile(r"^(?P<name>\w+) is (?P<state>\w+)?");
+        let mut records = Records::new(FIELDS);
+        for line in [
+            "slot 1",
+            "a is up",
+            "  port p1",
+            "  port p2",
+            "b is ",
+            "slot 2",
+            "is down",
+        ] {
+            if name.is_match(line) {
+                records.record();
+            }
+            records.assign_first_match(&[&slot, &port, &name], line);
+        }
+        let rows = records.finish();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0]["ports"], serde_json::json!(["p1", "p2"]));
+        assert_eq!(rows[0]["slot"], "1");
+        assert_eq!(
+            (rows[1]["name"].as_str(), rows[1]["state"].as_str()),
+            (Some("b"), Some(""))
+        );
+        assert!(!records_match(&name, "  port p3"));
+    }
+
+    fn records_match(re: &Regex, line: &str) -> bool {
+        Records::new(FIELDS).assign_match(re, line)
+    }
+
+    #[test]
+    fn one_record_per_matching_row() {
+        let row = compile(r"^(?P<name>\w+)\s+(?P<state>up|down)$");
+        let rows = rows(FIELDS, "Name State\na up\n--- ----\nb down\n".lines(), &row);
+        let names: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
     }
 }

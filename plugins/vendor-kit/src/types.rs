@@ -50,7 +50,7 @@ impl std::fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// A question a command may ask and the reply it needs (WIT `prompt-answer`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PromptAnswer {
     /// Rust `regex` matched against the tail of the output.
     pub pattern: String,
@@ -59,8 +59,9 @@ pub struct PromptAnswer {
 }
 
 /// How to drive the platform's interactive CLI (WIT `session-profile`); see the WIT doc
-/// comments for how the gateway's SSH session uses each field.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// comments for how the gateway's SSH session uses each field. The default is a profile
+/// with every field empty, for a vendor to fill in what its CLI has.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Profile {
     /// Prompt at the end of the output in any mode.
     pub prompt_pattern: String,
@@ -94,4 +95,24 @@ pub struct Profile {
     pub error_patterns: Vec<String>,
     /// Regexes for lines before the real output that are not part of it.
     pub noise_patterns: Vec<String>,
+}
+
+impl Profile {
+    /// Every regex the profile carries (empty ones left out), for checking that each
+    /// compiles.
+    pub fn patterns(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.prompt_pattern,
+            &self.privileged_pattern,
+            &self.config_pattern,
+            &self.pager_pattern,
+            &self.enable_password_pattern,
+        ]
+        .into_iter()
+        .chain(&self.error_patterns)
+        .chain(&self.noise_patterns)
+        .chain(self.prompt_answers.iter().map(|a| &a.pattern))
+        .map(String::as_str)
+        .filter(|p| !p.is_empty())
+    }
 }

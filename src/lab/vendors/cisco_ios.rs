@@ -1,109 +1,178 @@
 //! IOS and IOS-XE outputs, rendered from the device model in the layouts ntc-templates parse.
 
-use super::ios_like::{cdp_if, is_switchport, short_if};
-use super::{cisco_uptime, pad};
+use super::ios_like::{Outputs, Render, cdp_if, inventory, is_switchport, short_if};
+use super::{
+    cells, cisco_uptime, each_interface, interface_head, pad, vlan_port_names, vlan_stanzas,
+};
 use crate::lab::model::{Device, IfKind, Platform, mac_cisco, prefix_to_mask};
 
-/// The show commands IOS knows (running-config is added for privileged mode by the mode machine).
-pub const SHOW: &[&str] = &[
-    "show version",
-    "show interfaces LINE?",
-    "show ip interface brief",
-    "show vlan brief",
-    "show vlan",
-    "show vlans",
-    "show inventory",
-    "show lldp neighbors",
-    "show cdp neighbors",
-    "show clock",
-];
+/// IOS and IOS-XE, for the mode machine.
+pub struct Ios;
 
-/// The MOTD shown at login.
-pub fn banner(dev: &Device) -> String {
-    format!(
-        "\n**************************************************************************\n* {} - NetPulse device lab (IOS emulation). Authorised access only.   *\n**************************************************************************\n\n",
-        pad(&dev.hostname, 6)
-    )
-}
+impl Outputs for Ios {
+    const SHOW: &'static [(&'static str, Render)] = &[
+        ("show interfaces LINE?", |name, dev| {
+            each_interface(dev, name, "", |i| interface(dev, i))
+        }),
+        ("show vlan brief", |_, dev| Some(vlan_brief(dev))),
+        ("show vlan", |_, dev| Some(vlan_full(dev))),
+        ("show vlans", |_, dev| Some(vlans_dot1q(dev))),
+        ("show cdp neighbors", |_, dev| Some(cdp(dev))),
+    ];
 
-/// Renders a show command; `None` for an argument the device would reject.
-pub fn show(spec: &str, args: &[String], dev: &Device) -> Option<String> {
-    Some(match spec {
-        "show version" => version(dev),
-        "show interfaces LINE?" => {
-            let which: Vec<usize> = if args[0].is_empty() {
-                (0..dev.interfaces.len()).collect()
-            } else {
-                vec![dev.find_interface(&args[0])?]
-            };
-            which.into_iter().map(|i| interface(dev, i)).collect()
+    const CLOCK: &'static str = "*12:00:00.000 UTC Mon Jan 1 2024\n";
+
+    /// The MOTD shown at login.
+    fn banner(dev: &Device) -> String {
+        format!(
+            "\n**************************************************************************\n* {} - NetPulse device lab (IOS emulation). Authorised access only.   *\n**************************************************************************\n\n",
+            pad(&dev.hostname, 6)
+        )
+    }
+
+    fn version(dev: &Device) -> String {
+        let xe = dev.platform == Platform::CiscoXe;
+        let mut s = String::new();
+        if xe {
+            s += "Cisco IOS XE Software, Version 17.03.04a\n";
+            s += "Cisco IOS Software [Amsterdam], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.3.4a, RELEASE SOFTWARE (fc3)\n";
+        } else {
+            s += "Cisco IOS Software, IOSv Software (VIOS-ADVENTERPRISEK9-M), Version 15.9(3)M4, RELEASE SOFTWARE (fc3)\n";
         }
-        "show ip interface brief" => ip_brief(dev),
-        "show vlan brief" => vlan_brief(dev),
-        "show vlan" => vlan_full(dev),
-        "show vlans" => vlans_dot1q(dev),
-        "show inventory" => inventory(dev),
-        "show lldp neighbors" => lldp(dev),
-        "show cdp neighbors" => cdp(dev),
-        "show clock" => "*12:00:00.000 UTC Mon Jan 1 2024\n".into(),
-        "show running-config LINE?" | "show startup-config" => running_config(dev),
-        _ => return None,
-    })
-}
+        s += "Technical Support: http://www.cisco.com/techsupport\nCopyright (c) 1986-2021 by Cisco Systems, Inc.\nCompiled Thu 28-Oct-21 13:08 by prod_rel_team\n\n\n";
+        s += if xe {
+            "ROM: IOS-XE ROMMON\n\n"
+        } else {
+            "ROM: Bootstrap program is IOSv\n\n"
+        };
+        s += &format!("{} uptime is {}\n", dev.hostname, cisco_uptime(dev));
+        if xe {
+            s += &format!(
+                "Uptime for this control processor is {}\n",
+                cisco_uptime(dev)
+            );
+        }
+        s += "System returned to ROM by reload\n";
+        s += if xe {
+            "System image file is \"bootflash:packages.conf\"\n"
+        } else {
+            "System image file is \"flash0:/vios-adventerprisek9-m\"\n"
+        };
+        s += "Last reload reason: Unknown reason\n\n\n\n";
+        s += "This product contains cryptographic features and is subject to United\nStates and local country laws governing import, export, transfer and\nuse. Delivery of Cisco cryptographic products does not imply\nthird-party authority to import, export, distribute or use encryption.\nImporters, exporters, distributors and users are responsible for\ncompliance with U.S. and local country laws. By using this product you\nagree to comply with applicable laws and regulations. If you are unable\nto comply with U.S. and local laws, return this product immediately.\n\nA summary of U.S. laws governing Cisco cryptographic products may be found at:\nhttp://www.cisco.com/wwl/export/crypto/tool/stqrg.html\n\nIf you require further assistance please contact us by sending email to\nexport@cisco.com.\n\n";
+        let eth = dev
+            .interfaces
+            .iter()
+            .filter(|i| i.kind == IfKind::Ethernet)
+            .count();
+        if xe {
+            s += "cisco CSR1000V (VXE) processor (revision VXE) with 715705K/3075K bytes of memory.\n";
+            s += &format!(
+                "Processor board ID {}\nRouter operating mode: Autonomous\n",
+                dev.serial
+            );
+            s += &format!(
+                "{eth} Gigabit Ethernet interfaces\n32768K bytes of non-volatile configuration memory.\n3978420K bytes of physical memory.\n6188032K bytes of virtual hard disk at bootflash:.\n\nConfiguration register is 0x2102\n"
+            );
+        } else {
+            s += "Cisco IOSv (revision 1.0) with  with 460137K/62464K bytes of memory.\n";
+            s += &format!(
+                "Processor board ID {}\n{eth} Gigabit Ethernet interfaces\n",
+                dev.serial
+            );
+            s += "DRAM configuration is 72 bits wide with parity disabled.\n256K bytes of non-volatile configuration memory.\n2097152K bytes of ATA System CompactFlash 0 (Read/Write)\n0K bytes of ATA CompactFlash 1 (Read/Write)\n\nConfiguration register is 0x0\n";
+        }
+        s + "\n"
+    }
 
-fn version(dev: &Device) -> String {
-    let xe = dev.platform == Platform::CiscoXe;
-    let mut s = String::new();
-    if xe {
-        s += "Cisco IOS XE Software, Version 17.03.04a\n";
-        s += "Cisco IOS Software [Amsterdam], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.3.4a, RELEASE SOFTWARE (fc3)\n";
-    } else {
-        s += "Cisco IOS Software, IOSv Software (VIOS-ADVENTERPRISEK9-M), Version 15.9(3)M4, RELEASE SOFTWARE (fc3)\n";
+    fn ip_brief(dev: &Device) -> String {
+        let mut s =
+            "Interface              IP-Address      OK? Method Status                Protocol\n"
+                .to_string();
+        for (i, itf) in dev.interfaces.iter().enumerate() {
+            let (status, proto) = status_words(dev, i);
+            let (ip, method) = match itf.ipv4 {
+                Some((a, _)) => (a.to_string(), "NVRAM"),
+                None => ("unassigned".to_string(), "unset"),
+            };
+            let row = [
+                (&itf.name[..], 23),
+                (&ip, 16),
+                ("YES ", 0),
+                (method, 7),
+                (status, 22),
+            ];
+            s += &(cells(&row) + proto + "\n");
+        }
+        s
     }
-    s += "Technical Support: http://www.cisco.com/techsupport\nCopyright (c) 1986-2021 by Cisco Systems, Inc.\nCompiled Thu 28-Oct-21 13:08 by prod_rel_team\n\n\n";
-    s += if xe {
-        "ROM: IOS-XE ROMMON\n\n"
-    } else {
-        "ROM: Bootstrap program is IOSv\n\n"
-    };
-    s += &format!("{} uptime is {}\n", dev.hostname, cisco_uptime(dev));
-    if xe {
-        s += &format!(
-            "Uptime for this control processor is {}\n",
-            cisco_uptime(dev)
-        );
+
+    fn inventory(dev: &Device) -> String {
+        inventory(dev, 4)
     }
-    s += "System returned to ROM by reload\n";
-    s += if xe {
-        "System image file is \"bootflash:packages.conf\"\n"
-    } else {
-        "System image file is \"flash0:/vios-adventerprisek9-m\"\n"
-    };
-    s += "Last reload reason: Unknown reason\n\n\n\n";
-    s += "This product contains cryptographic features and is subject to United\nStates and local country laws governing import, export, transfer and\nuse. Delivery of Cisco cryptographic products does not imply\nthird-party authority to import, export, distribute or use encryption.\nImporters, exporters, distributors and users are responsible for\ncompliance with U.S. and local country laws. By using this product you\nagree to comply with applicable laws and regulations. If you are unable\nto comply with U.S. and local laws, return this product immediately.\n\nA summary of U.S. laws governing Cisco cryptographic products may be found at:\nhttp://www.cisco.com/wwl/export/crypto/tool/stqrg.html\n\nIf you require further assistance please contact us by sending email to\nexport@cisco.com.\n\n";
-    let eth = dev
-        .interfaces
-        .iter()
-        .filter(|i| i.kind == IfKind::Ethernet)
-        .count();
-    if xe {
-        s += "cisco CSR1000V (VXE) processor (revision VXE) with 715705K/3075K bytes of memory.\n";
-        s += &format!(
-            "Processor board ID {}\nRouter operating mode: Autonomous\n",
-            dev.serial
-        );
-        s += &format!(
-            "{eth} Gigabit Ethernet interfaces\n32768K bytes of non-volatile configuration memory.\n3978420K bytes of physical memory.\n6188032K bytes of virtual hard disk at bootflash:.\n\nConfiguration register is 0x2102\n"
-        );
-    } else {
-        s += "Cisco IOSv (revision 1.0) with  with 460137K/62464K bytes of memory.\n";
-        s += &format!(
-            "Processor board ID {}\n{eth} Gigabit Ethernet interfaces\n",
-            dev.serial
-        );
-        s += "DRAM configuration is 72 bits wide with parity disabled.\n256K bytes of non-volatile configuration memory.\n2097152K bytes of ATA System CompactFlash 0 (Read/Write)\n0K bytes of ATA CompactFlash 1 (Read/Write)\n\nConfiguration register is 0x0\n";
+
+    fn lldp(dev: &Device) -> String {
+        let mut s = "Capability codes:\n    (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device\n    (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other\n\n".to_string();
+        s += "Device ID           Local Intf     Hold-time  Capability      Port ID\n";
+        for n in &dev.neighbors {
+            s += &format!(
+                "{}{}120        R               {}\n",
+                pad(&n.remote_host, 20),
+                pad(&short_if(&n.local_if), 15),
+                n.remote_port
+            );
+        }
+        s + &format!("\nTotal entries displayed: {}\n\n", dev.neighbors.len())
     }
-    s + "\n"
+
+    /// `show running-config`, whose byte count is that of the text after the header, as on a device.
+    fn running_config(dev: &Device) -> String {
+        let mut b =
+            String::from("!\n! Last configuration change at 12:00:00 UTC Mon Jan 1 2024\n!\n");
+        b += if dev.platform == Platform::CiscoXe {
+            "version 17.3\n"
+        } else {
+            "version 15.9\n"
+        };
+        b += "service timestamps debug datetime msec\nservice timestamps log datetime msec\nno service password-encryption\n!\n";
+        b += &format!(
+            "hostname {}\n!\nboot-start-marker\nboot-end-marker\n!\n!\nno aaa new-model\n!\n",
+            dev.hostname
+        );
+        b += &vlan_stanzas(dev, " ", "!\n");
+        for itf in &dev.interfaces {
+            b += &interface_head(itf, " ");
+            if is_switchport(dev, &itf.name) {
+                b += &format!(
+                    " switchport access vlan {}\n switchport mode access\n",
+                    itf.access_vlan.unwrap_or(1)
+                );
+            } else {
+                match itf.ipv4 {
+                    Some((a, len)) => b += &format!(" ip address {a} {}\n", prefix_to_mask(len)),
+                    None => b += " no ip address\n",
+                }
+            }
+            if itf.mtu != 1500 && itf.kind != IfKind::Loopback {
+                b += &format!(" mtu {}\n", itf.mtu);
+            }
+            if !itf.enabled {
+                b += " shutdown\n";
+            }
+            if itf.kind == IfKind::Ethernet {
+                b += " duplex auto\n speed auto\n media-type rj45\n";
+            }
+            b += "!\n";
+        }
+        for l in &dev.extra_config {
+            b += &format!("{l}\n!\n");
+        }
+        b += "line con 0\nline vty 0 4\n login local\n transport input ssh\n!\nend\n";
+        format!(
+            "Building configuration...\n\nCurrent configuration : {} bytes\n{b}\n",
+            b.len()
+        )
+    }
 }
 
 fn status_words(dev: &Device, i: usize) -> (&'static str, &'static str) {
@@ -168,37 +237,15 @@ fn interface(dev: &Device, i: usize) -> String {
     s += &format!(
         "     {} packets input, {} bytes, 0 no buffer\n",
         itf.packets_in,
-        itf.packets_in * 96
+        itf.bytes_in()
     );
     s += "     Received 0 broadcasts (0 IP multicasts)\n     0 runts, 0 giants, 0 throttles \n     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored\n     0 watchdog, 0 multicast, 0 pause input\n";
     s += &format!(
         "     {} packets output, {} bytes, 0 underruns\n",
         itf.packets_out,
-        itf.packets_out * 88
+        itf.bytes_out()
     );
     s += "     0 output errors, 0 collisions, 1 interface resets\n     0 unknown protocol drops\n     0 babbles, 0 late collision, 0 deferred\n     0 lost carrier, 0 no carrier, 0 pause output\n     0 output buffer failures, 0 output buffers swapped out\n";
-    s
-}
-
-fn ip_brief(dev: &Device) -> String {
-    let mut s =
-        "Interface              IP-Address      OK? Method Status                Protocol\n"
-            .to_string();
-    for (i, itf) in dev.interfaces.iter().enumerate() {
-        let (status, proto) = status_words(dev, i);
-        let (ip, method) = match itf.ipv4 {
-            Some((a, _)) => (a.to_string(), "NVRAM"),
-            None => ("unassigned".to_string(), "unset"),
-        };
-        s += &format!(
-            "{}{}YES {}{}{}\n",
-            pad(&itf.name, 23),
-            pad(&ip, 16),
-            pad(method, 7),
-            pad(status, 22),
-            proto
-        );
-    }
     s
 }
 
@@ -219,11 +266,7 @@ fn vlan_table(dev: &Device) -> String {
         rows.push((id, name.to_string(), "act/unsup"));
     }
     for (id, name, status) in rows {
-        let ports: Vec<String> = dev
-            .vlan_ports(id)
-            .iter()
-            .map(|i| short_if(&i.name))
-            .collect();
+        let ports = vlan_port_names(dev, id, short_if);
         let mut chunks = ports.chunks(8);
         let first = chunks.next().map(|c| c.join(", ")).unwrap_or_default();
         s += &format!(
@@ -276,36 +319,6 @@ fn vlans_dot1q(dev: &Device) -> String {
     s
 }
 
-fn inventory(dev: &Device) -> String {
-    dev.inventory
-        .iter()
-        .map(|i| {
-            format!(
-                "NAME: \"{}\", DESCR: \"{}\"\nPID: {}, VID: {}, SN: {}\n\n",
-                i.name,
-                i.descr,
-                pad(&i.pid, 18),
-                pad(&i.vid, 4),
-                i.serial
-            )
-        })
-        .collect()
-}
-
-fn lldp(dev: &Device) -> String {
-    let mut s = "Capability codes:\n    (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device\n    (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other\n\n".to_string();
-    s += "Device ID           Local Intf     Hold-time  Capability      Port ID\n";
-    for n in &dev.neighbors {
-        s += &format!(
-            "{}{}120        R               {}\n",
-            pad(&n.remote_host, 20),
-            pad(&short_if(&n.local_if), 15),
-            n.remote_port
-        );
-    }
-    s + &format!("\nTotal entries displayed: {}\n\n", dev.neighbors.len())
-}
-
 /// CDP's platform column for a neighbor of the given platform.
 pub fn cdp_platform(p: Platform) -> &'static str {
     match p {
@@ -335,57 +348,4 @@ fn cdp(dev: &Device) -> String {
         );
     }
     s + &format!("\nTotal cdp entries displayed : {}\n", dev.neighbors.len())
-}
-
-/// `show running-config`, whose byte count is that of the text after the header, as on a device.
-pub fn running_config(dev: &Device) -> String {
-    let mut b = String::from("!\n! Last configuration change at 12:00:00 UTC Mon Jan 1 2024\n!\n");
-    b += if dev.platform == Platform::CiscoXe {
-        "version 17.3\n"
-    } else {
-        "version 15.9\n"
-    };
-    b += "service timestamps debug datetime msec\nservice timestamps log datetime msec\nno service password-encryption\n!\n";
-    b += &format!(
-        "hostname {}\n!\nboot-start-marker\nboot-end-marker\n!\n!\nno aaa new-model\n!\n",
-        dev.hostname
-    );
-    for v in dev.vlans.values().filter(|v| v.id != 1) {
-        b += &format!("vlan {}\n name {}\n!\n", v.id, v.name);
-    }
-    for itf in &dev.interfaces {
-        b += &format!("interface {}\n", itf.name);
-        if !itf.description.is_empty() {
-            b += &format!(" description {}\n", itf.description);
-        }
-        if is_switchport(dev, &itf.name) {
-            b += &format!(
-                " switchport access vlan {}\n switchport mode access\n",
-                itf.access_vlan.unwrap_or(1)
-            );
-        } else {
-            match itf.ipv4 {
-                Some((a, len)) => b += &format!(" ip address {a} {}\n", prefix_to_mask(len)),
-                None => b += " no ip address\n",
-            }
-        }
-        if itf.mtu != 1500 && itf.kind != IfKind::Loopback {
-            b += &format!(" mtu {}\n", itf.mtu);
-        }
-        if !itf.enabled {
-            b += " shutdown\n";
-        }
-        if itf.kind == IfKind::Ethernet {
-            b += " duplex auto\n speed auto\n media-type rj45\n";
-        }
-        b += "!\n";
-    }
-    for l in &dev.extra_config {
-        b += &format!("{l}\n!\n");
-    }
-    b += "line con 0\nline vty 0 4\n login local\n transport input ssh\n!\nend\n";
-    format!(
-        "Building configuration...\n\nCurrent configuration : {} bytes\n{b}\n",
-        b.len()
-    )
 }

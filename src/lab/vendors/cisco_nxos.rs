@@ -2,56 +2,83 @@
 
 use super::cisco_ios::cdp_platform;
 use super::ios_like::is_switchport;
-use super::pad;
+use super::ios_like::{Outputs, Render};
+use super::{active_vlan_row, each_interface, interface_head, pad, vlan_stanzas};
 use crate::lab::model::{Device, IfKind, Interface, mac_cisco};
 
-/// The show commands NX-OS knows (running-config comes from the mode machine's privileged set).
-pub const SHOW: &[&str] = &[
-    "show version",
-    "show interface LINE?",
-    "show interface brief",
-    "show ip interface brief",
-    "show vlan",
-    "show vlan brief",
-    "show inventory",
-    "show lldp neighbors",
-    "show cdp neighbors",
-    "show clock",
-];
+/// NX-OS, for the mode machine.
+pub struct Nxos;
 
-/// The long MOTD NX-OS prints at login (GN).
-pub fn banner(_dev: &Device) -> String {
-    "Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\nCopyright (C) 2002-2023, Cisco and/or its affiliates.\nAll rights reserved.\nThe copyrights to certain works contained in this software are\nowned by other third parties and used and distributed under their own\nlicenses, such as open source.  This software is provided \"as is,\" and unless\notherwise stated, there is no warranty, express or implied, including but not\nlimited to warranties of merchantability and fitness for a particular purpose.\n".into()
-}
+impl Outputs for Nxos {
+    const SHOW: &'static [(&'static str, Render)] = &[
+        ("show interface LINE?", |name, dev| {
+            each_interface(dev, name, "\n", |i| interface(&dev.interfaces[i], dev))
+        }),
+        ("show interface brief", |_, dev| Some(brief(dev))),
+        ("show vlan", |_, dev| Some(vlan(dev, true))),
+        ("show vlan brief", |_, dev| Some(vlan(dev, false))),
+        ("show cdp neighbors", |_, dev| Some(cdp(dev))),
+    ];
 
-/// NX-OS abbreviates Ethernet ports in tables (`Eth1/1`) and keeps the rest.
-pub fn short_if(name: &str) -> String {
-    name.strip_prefix("Ethernet")
-        .map(|n| format!("Eth{n}"))
-        .unwrap_or_else(|| name.to_string())
-}
+    const CLOCK: &'static str = "12:00:00.000 UTC Mon Jan 01 2024\nTime source is NTP\n";
 
-/// Renders a show command; `None` for an argument the device would reject.
-pub fn show(spec: &str, args: &[String], dev: &Device) -> Option<String> {
-    Some(match spec {
-        "show version" => version(dev),
-        "show interface LINE?" => {
-            let which: Vec<usize> = if args[0].is_empty() {
-                (0..dev.interfaces.len()).collect()
-            } else {
-                vec![dev.find_interface(&args[0])?]
-            };
-            which
-                .into_iter()
-                .map(|i| interface(&dev.interfaces[i], dev))
-                .collect::<Vec<_>>()
-                .join("\n")
+    /// The long MOTD NX-OS prints at login (GN).
+    fn banner(_dev: &Device) -> String {
+        "Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\nCopyright (C) 2002-2023, Cisco and/or its affiliates.\nAll rights reserved.\nThe copyrights to certain works contained in this software are\nowned by other third parties and used and distributed under their own\nlicenses, such as open source.  This software is provided \"as is,\" and unless\notherwise stated, there is no warranty, express or implied, including but not\nlimited to warranties of merchantability and fitness for a particular purpose.\n".into()
+    }
+
+    fn version(dev: &Device) -> String {
+        let (w, d, h, m) = dev.uptime_parts();
+        format!(
+            "{}\nSoftware\n  BIOS: version \n  NXOS: version 9.3(10)\n  BIOS compile time:  \n  NXOS image file is: bootflash:///nxos.9.3.10.bin\n  NXOS compile time:  6/10/2022 18:00:00 [06/10/2022 21:12:41]\n\n\nHardware\n  cisco Nexus9000 C9300v Chassis \n  Intel(R) Xeon(R) CPU E5-2699 v4 @ 2.20GHz with 16409064 kB of memory.\n  Processor Board ID {}\n\n  Device name: {}\n  bootflash:    4287040 kB\nKernel uptime is {} day(s), {h} hour(s), {m} minute(s), 12 second(s)\n\nLast reset \n  Reason: Unknown\n  System version: \n  Service: \n\nplugin\n  Core Plugin, Ethernet Plugin\n\nActive Package(s):\n\n",
+            Self::banner(dev).trim_end(),
+            dev.serial,
+            dev.hostname,
+            w * 7 + d
+        )
+    }
+
+    fn ip_brief(dev: &Device) -> String {
+        let row = |i: &Interface| {
+            let state = format!(
+                "protocol-{}/link-{}/admin-{}",
+                if i.oper_up() { "up" } else { "down" },
+                if i.link || i.kind != IfKind::Ethernet {
+                    "up"
+                } else {
+                    "down"
+                },
+                if i.enabled { "up" } else { "down" }
+            );
+            format!(
+                "{}{}{}\n",
+                pad(&short_if(&i.name), 21),
+                pad(&i.ipv4.map(|(a, _)| a.to_string()).unwrap_or_default(), 16),
+                state
+            )
+        };
+        let mut s = "IP Interface Status for VRF \"default\"(1)\nInterface            IP Address      Interface Status\n".to_string();
+        for i in dev
+            .interfaces
+            .iter()
+            .filter(|i| i.ipv4.is_some() && i.name != "mgmt0")
+        {
+            s += &row(i);
         }
-        "show interface brief" => brief(dev),
-        "show ip interface brief" => ip_brief(dev),
-        "show vlan" | "show vlan brief" => vlan(dev, spec == "show vlan"),
-        "show inventory" => dev
-            .inventory
+        s += "\nIP Interface Status for VRF \"management\"(2)\nInterface            IP Address      Interface Status\n";
+        for i in dev
+            .interfaces
+            .iter()
+            .filter(|i| i.ipv4.is_some() && i.name == "mgmt0")
+        {
+            s += &row(i);
+        }
+        s
+    }
+
+    /// `show inventory`: NX-OS's spacing of the IOS layout.
+    fn inventory(dev: &Device) -> String {
+        dev.inventory
             .iter()
             .map(|i| {
                 format!(
@@ -63,24 +90,73 @@ pub fn show(spec: &str, args: &[String], dev: &Device) -> Option<String> {
                     i.serial
                 )
             })
-            .collect(),
-        "show lldp neighbors" => lldp(dev),
-        "show cdp neighbors" => cdp(dev),
-        "show clock" => "12:00:00.000 UTC Mon Jan 01 2024\nTime source is NTP\n".into(),
-        "show running-config LINE?" | "show startup-config" => running_config(dev),
-        _ => return None,
-    })
+            .collect()
+    }
+
+    fn lldp(dev: &Device) -> String {
+        let mut s = "Capability codes:\n  (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device\n  (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other\nDevice ID            Local Intf      Hold-time  Capability  Port ID  \n".to_string();
+        for n in &dev.neighbors {
+            s += &format!(
+                "{}{}120        BR          {}\n",
+                pad(&n.remote_host, 21),
+                pad(&short_if(&n.local_if), 16),
+                n.remote_port
+            );
+        }
+        s + &format!("Total entries displayed: {}\n", dev.neighbors.len())
+    }
+
+    /// `show running-config` in NX-OS's layout (features first, `!Command:` header).
+    fn running_config(dev: &Device) -> String {
+        let mut s = format!(
+            "\n!Command: show running-config\n!Running configuration last done at: Mon Jan  1 12:00:00 2024\n!Time: Mon Jan  1 12:00:00 2024\n\nversion 9.3(10) Bios:version  \nhostname {}\nvdc {} id 1\n\nfeature lldp\nfeature cdp\n\nno password strength-check\nusername admin password 5 $5$lab role network-admin\n\n",
+            dev.hostname, dev.hostname
+        );
+        for v in dev.vlans.values() {
+            if v.id == 1 {
+                s += "vlan 1";
+                continue;
+            }
+            s += &format!(",{}", v.id);
+        }
+        s += "\n";
+        s += &vlan_stanzas(dev, "  ", "");
+        s += "\nvrf context management\n\n";
+        for i in &dev.interfaces {
+            s += &interface_head(i, "  ");
+            if let Some(v) = i.access_vlan {
+                s += &format!("  switchport access vlan {v}\n");
+            } else if i.name.starts_with("Ethernet") {
+                s += "  no switchport\n";
+            }
+            if i.mtu != 1500 && i.kind == IfKind::Ethernet {
+                s += &format!("  mtu {}\n", i.mtu);
+            }
+            if i.name == "mgmt0" {
+                s += "  vrf member management\n";
+            }
+            if let Some((a, l)) = i.ipv4 {
+                s += &format!("  ip address {a}/{l}\n");
+            }
+            s += if i.enabled {
+                "  no shutdown\n"
+            } else {
+                "  shutdown\n"
+            };
+            s += "\n";
+        }
+        for l in &dev.extra_config {
+            s += &format!("{l}\n");
+        }
+        s + "line console\nline vty\n\n"
+    }
 }
 
-fn version(dev: &Device) -> String {
-    let (w, d, h, m) = dev.uptime_parts();
-    format!(
-        "{}\nSoftware\n  BIOS: version \n  NXOS: version 9.3(10)\n  BIOS compile time:  \n  NXOS image file is: bootflash:///nxos.9.3.10.bin\n  NXOS compile time:  6/10/2022 18:00:00 [06/10/2022 21:12:41]\n\n\nHardware\n  cisco Nexus9000 C9300v Chassis \n  Intel(R) Xeon(R) CPU E5-2699 v4 @ 2.20GHz with 16409064 kB of memory.\n  Processor Board ID {}\n\n  Device name: {}\n  bootflash:    4287040 kB\nKernel uptime is {} day(s), {h} hour(s), {m} minute(s), 12 second(s)\n\nLast reset \n  Reason: Unknown\n  System version: \n  Service: \n\nplugin\n  Core Plugin, Ethernet Plugin\n\nActive Package(s):\n\n",
-        banner(dev).trim_end(),
-        dev.serial,
-        dev.hostname,
-        w * 7 + d
-    )
+/// NX-OS abbreviates Ethernet ports in tables (`Eth1/1`) and keeps the rest.
+pub fn short_if(name: &str) -> String {
+    name.strip_prefix("Ethernet")
+        .map(|n| format!("Eth{n}"))
+        .unwrap_or_else(|| name.to_string())
 }
 
 fn interface(itf: &Interface, dev: &Device) -> String {
@@ -139,13 +215,13 @@ fn interface(itf: &Interface, dev: &Device) -> String {
             "  Rx\n    {} input packets {} unicast packets 0 multicast packets\n    0 broadcast packets {} bytes\n",
             itf.packets_in,
             itf.packets_in,
-            itf.packets_in * 96
+            itf.bytes_in()
         );
         s += &format!(
             "  Tx\n    {} output packets {} unicast packets 0 multicast packets\n    0 broadcast packets {} bytes\n",
             itf.packets_out,
             itf.packets_out,
-            itf.packets_out * 88
+            itf.bytes_out()
         );
     }
     s
@@ -217,59 +293,10 @@ fn brief(dev: &Device) -> String {
     s + "\n"
 }
 
-fn ip_brief(dev: &Device) -> String {
-    let row = |i: &Interface| {
-        let state = format!(
-            "protocol-{}/link-{}/admin-{}",
-            if i.oper_up() { "up" } else { "down" },
-            if i.link || i.kind != IfKind::Ethernet {
-                "up"
-            } else {
-                "down"
-            },
-            if i.enabled { "up" } else { "down" }
-        );
-        format!(
-            "{}{}{}\n",
-            pad(&short_if(&i.name), 21),
-            pad(&i.ipv4.map(|(a, _)| a.to_string()).unwrap_or_default(), 16),
-            state
-        )
-    };
-    let mut s = "IP Interface Status for VRF \"default\"(1)\nInterface            IP Address      Interface Status\n".to_string();
-    for i in dev
-        .interfaces
-        .iter()
-        .filter(|i| i.ipv4.is_some() && i.name != "mgmt0")
-    {
-        s += &row(i);
-    }
-    s += "\nIP Interface Status for VRF \"management\"(2)\nInterface            IP Address      Interface Status\n";
-    for i in dev
-        .interfaces
-        .iter()
-        .filter(|i| i.ipv4.is_some() && i.name == "mgmt0")
-    {
-        s += &row(i);
-    }
-    s
-}
-
 fn vlan(dev: &Device, full: bool) -> String {
     let mut s = "\nVLAN Name                             Status    Ports\n---- -------------------------------- --------- -------------------------------\n".to_string();
     for v in dev.vlans.values() {
-        let ports: Vec<String> = dev
-            .vlan_ports(v.id)
-            .iter()
-            .map(|i| short_if(&i.name))
-            .collect();
-        s += &format!(
-            "{}{}active    {}\n",
-            pad(&v.id.to_string(), 5),
-            pad(&v.name, 33),
-            ports.join(", ")
-        )
-        .replace("    \n", "\n");
+        s += &active_vlan_row(dev, v.id, 5, &v.name, short_if);
     }
     if full {
         s += "\nVLAN Type         Vlan-mode\n---- -----        ----------\n";
@@ -279,19 +306,6 @@ fn vlan(dev: &Device, full: bool) -> String {
         s += "\nRemote SPAN VLANs\n-------------------------------------------------------------------------------\n\nPrimary  Secondary  Type             Ports\n-------  ---------  ---------------  -------------------------------------------\n\n";
     }
     s
-}
-
-fn lldp(dev: &Device) -> String {
-    let mut s = "Capability codes:\n  (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device\n  (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other\nDevice ID            Local Intf      Hold-time  Capability  Port ID  \n".to_string();
-    for n in &dev.neighbors {
-        s += &format!(
-            "{}{}120        BR          {}\n",
-            pad(&n.remote_host, 21),
-            pad(&short_if(&n.local_if), 16),
-            n.remote_port
-        );
-    }
-    s + &format!("Total entries displayed: {}\n", dev.neighbors.len())
 }
 
 fn cdp(dev: &Device) -> String {
@@ -308,54 +322,4 @@ fn cdp(dev: &Device) -> String {
         );
     }
     s + &format!("\nTotal entries displayed: {}\n", dev.neighbors.len())
-}
-
-/// `show running-config` in NX-OS's layout (features first, `!Command:` header).
-pub fn running_config(dev: &Device) -> String {
-    let mut s = format!(
-        "\n!Command: show running-config\n!Running configuration last done at: Mon Jan  1 12:00:00 2024\n!Time: Mon Jan  1 12:00:00 2024\n\nversion 9.3(10) Bios:version  \nhostname {}\nvdc {} id 1\n\nfeature lldp\nfeature cdp\n\nno password strength-check\nusername admin password 5 $5$lab role network-admin\n\n",
-        dev.hostname, dev.hostname
-    );
-    for v in dev.vlans.values() {
-        if v.id == 1 {
-            s += "vlan 1";
-            continue;
-        }
-        s += &format!(",{}", v.id);
-    }
-    s += "\n";
-    for v in dev.vlans.values().filter(|v| v.id != 1) {
-        s += &format!("vlan {}\n  name {}\n", v.id, v.name);
-    }
-    s += "\nvrf context management\n\n";
-    for i in &dev.interfaces {
-        s += &format!("interface {}\n", i.name);
-        if !i.description.is_empty() {
-            s += &format!("  description {}\n", i.description);
-        }
-        if let Some(v) = i.access_vlan {
-            s += &format!("  switchport access vlan {v}\n");
-        } else if i.name.starts_with("Ethernet") {
-            s += "  no switchport\n";
-        }
-        if i.mtu != 1500 && i.kind == IfKind::Ethernet {
-            s += &format!("  mtu {}\n", i.mtu);
-        }
-        if i.name == "mgmt0" {
-            s += "  vrf member management\n";
-        }
-        if let Some((a, l)) = i.ipv4 {
-            s += &format!("  ip address {a}/{l}\n");
-        }
-        s += if i.enabled {
-            "  no shutdown\n"
-        } else {
-            "  shutdown\n"
-        };
-        s += "\n";
-    }
-    for l in &dev.extra_config {
-        s += &format!("{l}\n");
-    }
-    s + "line console\nline vty\n\n"
 }

@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use std::sync::LazyLock;
 
 use super::ios_like::short_if;
-use super::{CliMode, Pager, Reply, Session, cisco_uptime, pad};
+use super::{CliMode, Pager, Reply, Session, Typed, cisco_uptime, pad};
 use crate::lab::grammar::{Grammar, Match};
 use crate::lab::model::{Change, Device, IfKind, mask_to_prefix, prefix_to_mask};
 
@@ -33,7 +33,7 @@ static EXEC: LazyLock<Grammar> = LazyLock::new(|| {
     ])
 });
 static CONFIG: LazyLock<Grammar> = LazyLock::new(|| {
-    Grammar::new(&[
+    let anywhere: &[&'static str] = &[
         "hostname WORD",
         "interface LINE",
         "commit LINE?",
@@ -42,15 +42,8 @@ static CONFIG: LazyLock<Grammar> = LazyLock::new(|| {
         "exit",
         "show configuration",
         "do LINE",
-        "description LINE",
-        "no description",
-        "ipv4 address WORD WORD",
-        "ipv4 address WORD",
-        "no ipv4 address LINE?",
-        "shutdown",
-        "no shutdown",
-        "mtu WORD",
-    ])
+    ];
+    Grammar::new(&[anywhere, IF_ONLY].concat())
 });
 
 /// Commands that only make sense under `interface`.
@@ -106,7 +99,8 @@ impl Xr {
         }
     }
 
-    fn error(&self, m: &Match, line: &str, prompt_len: usize) -> Reply {
+    fn error(&self, m: &Match, typed: Typed) -> Reply {
+        let (line, prompt_len) = (typed.line, typed.column);
         Reply::text(match m {
             Match::Invalid(off) => format!(
                 "{}^\n% Invalid input detected at '^' marker.\n",
@@ -131,13 +125,14 @@ impl Xr {
         out
     }
 
-    fn exec_line(&mut self, line: &str, dev: &mut Device, prompt_len: usize) -> Reply {
+    fn exec_line(&mut self, typed: Typed, dev: &mut Device) -> Reply {
+        let line = typed.line;
         let m = EXEC.parse(line);
         let Match::Command { spec, args } = m else {
             return if m == Match::Empty {
                 Reply::none()
             } else {
-                self.error(&m, line, prompt_len)
+                self.error(&m, typed)
             };
         };
         let out = match spec {
@@ -156,20 +151,7 @@ impl Xr {
                 return Reply::text(self.stamp());
             }
             "show version" => version(dev),
-            "show inventory" | "admin show inventory" => dev
-                .inventory
-                .iter()
-                .map(|i| {
-                    format!(
-                        "NAME: \"{}\", DESCR: \"{}\"\nPID: {}, VID: {}, SN: {}\n\n",
-                        i.name,
-                        i.descr,
-                        pad(&i.pid, 18),
-                        i.vid,
-                        i.serial
-                    )
-                })
-                .collect(),
+            "show inventory" | "admin show inventory" => super::ios_like::inventory(dev, 0),
             "show ip interface brief" | "show ipv4 interface brief" => ip_brief(dev),
             "show interfaces brief" => interfaces_brief(dev),
             "show lldp neighbors" => lldp(dev),
@@ -179,33 +161,33 @@ impl Xr {
         Reply::page(self.stamp() + &out)
     }
 
-    fn config_line(&mut self, line: &str, dev: &mut Device, prompt_len: usize) -> Reply {
+    fn config_line(&mut self, typed: Typed, dev: &mut Device) -> Reply {
+        let line = typed.line;
         let m = CONFIG.parse(line);
         let Match::Command { spec, args } = m else {
             return if m == Match::Empty {
                 Reply::none()
             } else {
-                self.error(&m, line, prompt_len)
+                self.error(&m, typed)
             };
         };
         let Mode::Interface(ifname) = self.mode.clone() else {
             if IF_ONLY.contains(&spec) {
-                return self.error(&Match::Invalid(0), line, prompt_len);
+                return self.error(&Match::Invalid(0), typed);
             }
-            return self.global(spec, &args, line, dev, prompt_len);
+            return self.global(spec, &args, typed, dev);
         };
         if !IF_ONLY.contains(&spec) {
             if spec == "exit" {
                 self.mode = Mode::Config;
                 return Reply::none();
             }
-            return self.global(spec, &args, line, dev, prompt_len);
+            return self.global(spec, &args, typed, dev);
         }
         let bad = |s: &Xr| {
             s.error(
                 &Match::Invalid(line.len() - args.last().map(|a| a.len()).unwrap_or(0)),
-                line,
-                prompt_len,
+                typed,
             )
         };
         let change = match spec {
@@ -239,14 +221,8 @@ impl Xr {
         Reply::none()
     }
 
-    fn global(
-        &mut self,
-        spec: &str,
-        args: &[String],
-        line: &str,
-        dev: &mut Device,
-        prompt_len: usize,
-    ) -> Reply {
+    fn global(&mut self, spec: &str, args: &[String], typed: Typed, dev: &mut Device) -> Reply {
+        let line = typed.line;
         match spec {
             "hostname WORD" => self.candidate.push(Change::Hostname(args[0].clone())),
             "interface LINE" => match dev.resolve_or_create(&args[0], "Loopback", "BVI") {
@@ -258,11 +234,7 @@ impl Xr {
                     self.mode = Mode::Interface(name);
                 }
                 None => {
-                    return self.error(
-                        &Match::Invalid(line.len() - args[0].len()),
-                        line,
-                        prompt_len,
-                    );
+                    return self.error(&Match::Invalid(line.len() - args[0].len()), typed);
                 }
             },
             "commit LINE?" => return Reply::text(self.commit(dev)),
@@ -286,7 +258,7 @@ impl Xr {
                 return Reply::page(s + "end\n");
             }
             "do LINE" => {
-                return self.exec_line(&args[0], dev, prompt_len + line.len() - args[0].len());
+                return self.exec_line(typed.tail(&args[0]), dev);
             }
             _ => {}
         }
@@ -351,10 +323,13 @@ impl Session for Xr {
                 _ => Reply::none(),
             };
         }
-        let prompt_len = self.prompt(dev).len();
+        let typed = Typed {
+            line,
+            column: self.prompt(dev).len(),
+        };
         match self.mode {
-            Mode::Exec => self.exec_line(line, dev, prompt_len),
-            _ => self.config_line(line, dev, prompt_len),
+            Mode::Exec => self.exec_line(typed, dev),
+            _ => self.config_line(typed, dev),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Huawei VRP `display` outputs, rendered from the device model in the layouts ntc-templates parse.
 
-use super::pad;
+use super::{each_interface, pad};
 use crate::lab::model::{Device, IfKind, mac_huawei, prefix_to_mask};
 
 /// Renders a `display` command; `None` for an argument the device would reject.
@@ -8,18 +8,7 @@ pub fn display(spec: &str, args: &[String], dev: &Device) -> Option<String> {
     Some(match spec {
         "display version" => version(dev),
         "display interface brief" => brief(dev),
-        "display interface LINE?" => {
-            let which: Vec<usize> = if args[0].is_empty() {
-                (0..dev.interfaces.len()).collect()
-            } else {
-                vec![dev.find_interface(&args[0])?]
-            };
-            which
-                .into_iter()
-                .map(|i| interface(dev, i))
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
+        "display interface LINE?" => each_interface(dev, &args[0], "\n", |i| interface(dev, i))?,
         "display ip interface brief" => ip_brief(dev),
         "display vlan" => vlan(dev),
         "display device" => device(dev),
@@ -143,9 +132,9 @@ fn interface(dev: &Device, n: usize) -> String {
         s += &format!(
             "Input:  {} packets, {} bytes\nOutput:  {} packets, {} bytes\n",
             i.packets_in,
-            i.packets_in * 96,
+            i.bytes_in(),
             i.packets_out,
-            i.packets_out * 88
+            i.bytes_out()
         );
         s += "    Input bandwidth utilization  :    0%\n    Output bandwidth utilization :    0%\n";
     }

@@ -4,13 +4,14 @@
 
 use std::net::Ipv4Addr;
 
-use super::Reply;
 use super::ios_like::{Dialect, G_CONFIG, G_CONFIG_IF, G_CONFIG_VLAN, IosLike, Mode};
+use super::{Reply, Typed};
 use crate::lab::grammar::{Grammar, Match};
 use crate::lab::model::{Change, Device, mask_to_prefix};
 
 impl IosLike {
-    pub(super) fn config_line(&mut self, line: &str, dev: &mut Device, prompt_len: usize) -> Reply {
+    pub(super) fn config_line(&mut self, typed: Typed, dev: &mut Device) -> Reply {
+        let line = typed.line;
         let sub: Option<&Grammar> = match self.mode {
             Mode::Interface(_) => Some(&G_CONFIG_IF),
             Mode::Vlan(_) => Some(&G_CONFIG_VLAN),
@@ -19,7 +20,7 @@ impl IosLike {
         if let Some(g) = sub {
             let m = g.parse(line);
             if let Match::Command { spec, args } = m {
-                return self.sub_command(spec, &args, line, dev, prompt_len);
+                return self.sub_command(spec, &args, typed, dev);
             }
             // As on IOS, a line the sub-mode does not know is tried in global config, which leaves the sub-mode.
             if let Match::Command { .. } = G_CONFIG.parse(line) {
@@ -28,7 +29,7 @@ impl IosLike {
                 return if m == Match::Empty {
                     Reply::none()
                 } else {
-                    self.error(&m, line, prompt_len, false)
+                    self.error(&m, typed, false)
                 };
             }
         }
@@ -37,7 +38,7 @@ impl IosLike {
             return if m == Match::Empty {
                 Reply::none()
             } else {
-                self.error(&m, line, prompt_len, false)
+                self.error(&m, typed, false)
             };
         };
         match spec {
@@ -55,12 +56,7 @@ impl IosLike {
                         self.mode = Mode::Interface(name);
                         Reply::none()
                     }
-                    None => self.error(
-                        &Match::Invalid(line.len() - args[0].len()),
-                        line,
-                        prompt_len,
-                        false,
-                    ),
+                    None => self.error(&Match::Invalid(line.len() - args[0].len()), typed, false),
                 }
             }
             "vlan WORD" | "no vlan WORD" => match args[0].parse::<u16>() {
@@ -72,12 +68,7 @@ impl IosLike {
                         self.change(dev, Change::RemoveVlan(id))
                     }
                 }
-                _ => self.error(
-                    &Match::Invalid(line.len() - args[0].len()),
-                    line,
-                    prompt_len,
-                    false,
-                ),
+                _ => self.error(&Match::Invalid(line.len() - args[0].len()), typed, false),
             },
             "end" => {
                 self.mode = Mode::Enable;
@@ -87,7 +78,7 @@ impl IosLike {
                 self.mode = Mode::Enable;
                 Reply::none()
             }
-            "do LINE" => self.exec_line(&args[0], dev, prompt_len + line.len() - args[0].len()),
+            "do LINE" => self.exec_line(typed.tail(&args[0]), dev),
             _ => {
                 // Accepted global settings without a model of their own still show in running-config.
                 let l = line.trim().to_string();
@@ -104,17 +95,12 @@ impl IosLike {
         &mut self,
         spec: &str,
         args: &[String],
-        line: &str,
+        typed: Typed,
         dev: &mut Device,
-        prompt_len: usize,
     ) -> Reply {
+        let line = typed.line;
         let bad_arg = |s: &IosLike, a: &str| {
-            s.error(
-                &Match::Invalid(line.rfind(a).unwrap_or(0)),
-                line,
-                prompt_len,
-                false,
-            )
+            s.error(&Match::Invalid(line.rfind(a).unwrap_or(0)), typed, false)
         };
         match (&self.mode.clone(), spec) {
             (_, "end") => {
@@ -125,9 +111,7 @@ impl IosLike {
                 self.mode = Mode::Config;
                 Reply::none()
             }
-            (_, "do LINE") => {
-                self.exec_line(&args[0], dev, prompt_len + line.len() - args[0].len())
-            }
+            (_, "do LINE") => self.exec_line(typed.tail(&args[0]), dev),
             (Mode::Vlan(id), "name WORD") => {
                 self.change(dev, Change::Vlan(*id, Some(args[0].clone())))
             }
@@ -159,7 +143,7 @@ impl IosLike {
                         });
                         match parsed {
                             Some(p) if self.dialect != Dialect::Ios => Change::Address(n, Some(p)),
-                            _ => return self.error(&Match::Incomplete, line, prompt_len, false),
+                            _ => return self.error(&Match::Incomplete, typed, false),
                         }
                     }
                     "mtu WORD" => match args[0].parse::<u32>() {

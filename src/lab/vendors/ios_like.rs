@@ -4,7 +4,10 @@
 
 use std::sync::LazyLock;
 
-use super::{CliMode, Pager, Reply, Session, arista_eos, cisco_ios, cisco_nxos};
+use super::arista_eos::{self, Eos};
+use super::cisco_ios::Ios;
+use super::cisco_nxos::Nxos;
+use super::{CliMode, Pager, Reply, Session, Typed, pad};
 use crate::lab::grammar::{Grammar, Match};
 use crate::lab::model::{Device, IfKind};
 
@@ -94,17 +97,69 @@ const CONFIG_IF: &[&str] = &[
 ];
 const CONFIG_VLAN: &[&str] = &["name WORD", "end", "exit", "do LINE"];
 
-fn grammar(extra: &[&'static str], base: &[&[&'static str]]) -> Grammar {
+/// Renders one show command of a dialect from the device model, given the command's
+/// argument (`""` without one); `None` for an argument the device would reject.
+pub type Render = fn(&str, &Device) -> Option<String>;
+
+/// What a dialect prints: the outputs of the show commands every IOS-family CLI has, which
+/// the mode machine dispatches, and the dialect's own show commands.
+pub trait Outputs {
+    /// The dialect's other show commands (grammar specs) and how each renders.
+    const SHOW: &'static [(&'static str, Render)];
+    /// What `show clock` prints.
+    const CLOCK: &'static str;
+    /// Shown at login.
+    fn banner(dev: &Device) -> String;
+    /// `show version`.
+    fn version(dev: &Device) -> String;
+    /// `show ip interface brief`.
+    fn ip_brief(dev: &Device) -> String;
+    /// `show inventory`.
+    fn inventory(dev: &Device) -> String;
+    /// `show lldp neighbors`.
+    fn lldp(dev: &Device) -> String;
+    /// `show running-config` (and `show startup-config`: the lab saves what runs).
+    fn running_config(dev: &Device) -> String;
+}
+
+/// The show commands every dialect answers through [`Outputs`] (privileged ones aside).
+const SHARED_SHOW: &[&str] = &[
+    "show version",
+    "show ip interface brief",
+    "show inventory",
+    "show lldp neighbors",
+    "show clock",
+];
+
+/// A dialect's answer to show command `spec` with argument `arg`; `None` for a command or
+/// argument it rejects.
+fn show<O: Outputs>(spec: &str, arg: &str, dev: &Device) -> Option<String> {
+    Some(match spec {
+        "show version" => O::version(dev),
+        "show ip interface brief" => O::ip_brief(dev),
+        "show inventory" => O::inventory(dev),
+        "show lldp neighbors" => O::lldp(dev),
+        "show clock" => O::CLOCK.to_string(),
+        "show running-config LINE?" | "show startup-config" => O::running_config(dev),
+        _ => {
+            let (_, render) = O::SHOW.iter().find(|(known, _)| *known == spec)?;
+            return render(arg, dev);
+        }
+    })
+}
+
+fn grammar<O: Outputs>(base: &[&[&'static str]]) -> Grammar {
     let mut all: Vec<&'static str> = base.iter().flat_map(|b| b.iter().copied()).collect();
-    all.extend_from_slice(extra);
+    all.extend_from_slice(SHARED_SHOW);
+    all.extend(O::SHOW.iter().map(|(spec, _)| *spec));
     Grammar::new(&all)
 }
 
-static IOS_USER: LazyLock<Grammar> = LazyLock::new(|| grammar(cisco_ios::SHOW, &[EXEC]));
-static IOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar(cisco_ios::SHOW, &[EXEC, PRIV]));
-static NXOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar(cisco_nxos::SHOW, &[EXEC, PRIV]));
-static EOS_USER: LazyLock<Grammar> = LazyLock::new(|| grammar(arista_eos::SHOW, &[EXEC]));
-static EOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar(arista_eos::SHOW, &[EXEC, PRIV]));
+static IOS_USER: LazyLock<Grammar> = LazyLock::new(|| grammar::<Ios>(&[EXEC]));
+static IOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar::<Ios>(&[EXEC, PRIV]));
+static NXOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar::<Nxos>(&[EXEC, PRIV]));
+static EOS_USER: LazyLock<Grammar> = LazyLock::new(|| grammar::<Eos>(&[EXEC]));
+static EOS_PRIV: LazyLock<Grammar> = LazyLock::new(|| grammar::<Eos>(&[EXEC, PRIV]));
 pub(super) static G_CONFIG: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG));
 pub(super) static G_CONFIG_IF: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG_IF));
 pub(super) static G_CONFIG_VLAN: LazyLock<Grammar> = LazyLock::new(|| Grammar::new(CONFIG_VLAN));
@@ -149,7 +204,8 @@ impl IosLike {
     }
 
     /// The vendor's error for a line that did not match, with the caret under the bad token.
-    pub(super) fn error(&self, m: &Match, line: &str, prompt_len: usize, exec_mode: bool) -> Reply {
+    pub(super) fn error(&self, m: &Match, typed: Typed, exec_mode: bool) -> Reply {
+        let (line, prompt_len) = (typed.line, typed.column);
         let caret = |off: usize| format!("{}^\n", " ".repeat(prompt_len + off));
         let text = match (self.dialect, m) {
             (Dialect::Ios, Match::Invalid(0)) if exec_mode && !line.trim().contains(' ') => {
@@ -205,13 +261,14 @@ impl IosLike {
         }
     }
 
-    pub(super) fn exec_line(&mut self, line: &str, dev: &mut Device, prompt_len: usize) -> Reply {
+    pub(super) fn exec_line(&mut self, typed: Typed, dev: &mut Device) -> Reply {
+        let line = typed.line;
         let m = self.exec_grammar().parse(line);
         let Match::Command { spec, args } = m else {
             return if m == Match::Empty {
                 Reply::none()
             } else {
-                self.error(&m, line, prompt_len, true)
+                self.error(&m, typed, true)
             };
         };
         match spec {
@@ -230,12 +287,7 @@ impl IosLike {
             "exit" | "quit" | "logout" => Reply::close(),
             "terminal length WORD" => {
                 let Ok(n) = args[0].parse::<u32>() else {
-                    return self.error(
-                        &Match::Invalid(line.len() - args[0].len()),
-                        line,
-                        prompt_len,
-                        true,
-                    );
+                    return self.error(&Match::Invalid(line.len() - args[0].len()), typed, true);
                 };
                 self.paging = n != 0;
                 match (self.dialect, n) {
@@ -263,19 +315,15 @@ impl IosLike {
                 }
             }
             _ => {
+                let arg = args.first().map_or("", String::as_str);
                 let text = match self.dialect {
-                    Dialect::Ios => cisco_ios::show(spec, &args, dev),
-                    Dialect::Nxos => cisco_nxos::show(spec, &args, dev),
-                    Dialect::Eos => arista_eos::show(spec, &args, dev),
+                    Dialect::Ios => show::<Ios>(spec, arg, dev),
+                    Dialect::Nxos => show::<Nxos>(spec, arg, dev),
+                    Dialect::Eos => show::<Eos>(spec, arg, dev),
                 };
                 match text {
                     Some(t) => Reply::page(t),
-                    None => self.error(
-                        &Match::Invalid(line.trim_end().len()),
-                        line,
-                        prompt_len,
-                        false,
-                    ),
+                    None => self.error(&Match::Invalid(line.trim_end().len()), typed, false),
                 }
             }
         }
@@ -301,9 +349,9 @@ impl IosLike {
 impl Session for IosLike {
     fn banner(&self, dev: &Device) -> String {
         match self.dialect {
-            Dialect::Ios => cisco_ios::banner(dev),
-            Dialect::Nxos => cisco_nxos::banner(dev),
-            Dialect::Eos => arista_eos::banner(dev),
+            Dialect::Ios => Ios::banner(dev),
+            Dialect::Nxos => Nxos::banner(dev),
+            Dialect::Eos => Eos::banner(dev),
         }
     }
 
@@ -388,10 +436,13 @@ impl Session for IosLike {
             }
             None => {}
         }
-        let prompt_len = self.mode_prompt(dev).trim_end().len();
+        let typed = Typed {
+            line,
+            column: self.mode_prompt(dev).trim_end().len(),
+        };
         match self.mode {
-            Mode::User | Mode::Enable => self.exec_line(line, dev, prompt_len),
-            _ => self.config_line(line, dev, prompt_len),
+            Mode::User | Mode::Enable => self.exec_line(typed, dev),
+            _ => self.config_line(typed, dev),
         }
     }
 
@@ -413,6 +464,24 @@ pub fn short_if(name: &str) -> String {
     let (kind, num) = name.split_at(at);
     let short: String = kind.chars().take(2).collect();
     format!("{short}{num}")
+}
+
+/// IOS's `show inventory` layout, which classic IOS-XR prints too: the quoted name and
+/// description, then PID, VID and serial. IOS pads the VID to `vid_width`; XR passes 0.
+pub fn inventory(dev: &Device, vid_width: usize) -> String {
+    dev.inventory
+        .iter()
+        .map(|i| {
+            format!(
+                "NAME: \"{}\", DESCR: \"{}\"\nPID: {}, VID: {}, SN: {}\n\n",
+                i.name,
+                i.descr,
+                pad(&i.pid, 18),
+                pad(&i.vid, vid_width),
+                i.serial
+            )
+        })
+        .collect()
 }
 
 /// CDP's spelling of a port: `Gig 0/1`, `Eth 1/1`, `Loo 0`.

@@ -13,7 +13,7 @@ pub mod juniper_junos;
 mod junos_show;
 pub mod linux;
 
-use super::model::{Device, Platform};
+use super::model::{Device, Interface, Platform};
 
 /// What the device prints at its pager, and how it wipes the pager line when the user goes on.
 #[derive(Debug, Clone, Copy)]
@@ -183,4 +183,87 @@ pub fn cisco_uptime(dev: &Device) -> String {
 /// Pads `s` to `width` columns, IOS-table style (never truncating: devices widen the column instead).
 pub fn pad(s: &str, width: usize) -> String {
     format!("{s:<width$}")
+}
+
+/// Concatenates a table row's cells, each padded to its width (0: as is), as device tables
+/// align their columns.
+pub fn cells(row: &[(&str, usize)]) -> String {
+    row.iter().map(|(text, width)| pad(text, *width)).collect()
+}
+
+/// The access ports of VLAN `id` in a table's spelling (`short`: the dialect's port
+/// abbreviation).
+pub fn vlan_port_names(dev: &Device, id: u16, short: fn(&str) -> String) -> Vec<String> {
+    dev.vlan_ports(id).iter().map(|i| short(&i.name)).collect()
+}
+
+/// One row of the `show vlan brief` table EOS and NX-OS print: id, name, `active`, the
+/// ports, and no trailing spaces when there are none.
+pub fn active_vlan_row(
+    dev: &Device,
+    id: u16,
+    id_width: usize,
+    name: &str,
+    short: fn(&str) -> String,
+) -> String {
+    let ports = vlan_port_names(dev, id, short).join(", ");
+    let row = cells(&[
+        (&id.to_string(), id_width),
+        (name, 33),
+        ("active", 10),
+        (&ports, 0),
+    ]);
+    row.trim_end().to_string() + "\n"
+}
+
+/// The `vlan N` stanzas of an IOS-style running config (VLAN 1 is implicit): the name
+/// indented by `indent`, each stanza closed by `close` (`!` on IOS and EOS).
+pub fn vlan_stanzas(dev: &Device, indent: &str, close: &str) -> String {
+    dev.vlans
+        .values()
+        .filter(|v| v.id != 1)
+        .map(|v| format!("vlan {}\n{indent}name {}\n{close}", v.id, v.name))
+        .collect()
+}
+
+/// The first lines of an IOS-style `interface` stanza: its name, then its description (if
+/// any) indented by `indent`.
+pub fn interface_head(i: &Interface, indent: &str) -> String {
+    let mut s = format!("interface {}\n", i.name);
+    if !i.description.is_empty() {
+        s += &format!("{indent}description {}\n", i.description);
+    }
+    s
+}
+
+/// `show interface [NAME]`: the named interface, or every one without a name, each
+/// rendered and joined with `sep`; `None` for a name the device has no port for.
+pub fn each_interface(
+    dev: &Device,
+    name: &str,
+    sep: &str,
+    render: impl Fn(usize) -> String,
+) -> Option<String> {
+    let which = dev.shown_interfaces(name)?;
+    Some(which.into_iter().map(render).collect::<Vec<_>>().join(sep))
+}
+
+/// A line as typed at a prompt, and the screen column it starts at: an error's caret goes
+/// under the offending word, so it must know where the line began.
+#[derive(Clone, Copy, Debug)]
+pub struct Typed<'a> {
+    /// The line, without its line ending.
+    pub line: &'a str,
+    /// Width of what precedes the line on screen (the prompt).
+    pub column: usize,
+}
+
+impl<'a> Typed<'a> {
+    /// `rest`, the tail of this line (a `do LINE` argument), as typed where it stands.
+    pub fn tail(&self, rest: &'a str) -> Typed<'a> {
+        Typed {
+            line: rest,
+            column: self.column + self.line.len() - rest.len(),
+        }
+    }
 }

@@ -7,95 +7,16 @@ mod show_lldp_neighbors;
 mod show_version;
 mod show_vlan;
 
-use crate::ParseError;
-use crate::record::re;
-use serde_json::Value;
+use netpulse_vendor_kit::Parser;
 
-/// Full command names with a parser, as `info().commands` reports them.
-pub(crate) const COMMANDS: &[&str] = &[
-    "show version",
-    "show interfaces",
-    "show ip interface brief",
-    "show vlan",
-    "show inventory",
-    "show lldp neighbors",
+/// Normalised command → parser, in the order `info().commands` lists them.
+pub(crate) const PARSERS: &[(&str, Parser)] = &[
+    ("show version", |o| Ok(show_version::parse(o))),
+    ("show interfaces", |o| Ok(show_interfaces::parse(o))),
+    ("show ip interface brief", |o| {
+        Ok(show_ip_interface_brief::parse(o))
+    }),
+    ("show vlan", |o| Ok(show_vlan::parse(o))),
+    ("show inventory", |o| Ok(show_inventory::parse(o))),
+    ("show lldp neighbors", |o| Ok(show_lldp_neighbors::parse(o))),
 ];
-
-/// How many leading non-blank lines may hold a device error message.
-const ERROR_LINES: usize = 3;
-
-/// Runs the parser for an already normalised `command`.
-pub(crate) fn parse(command: &str, output: &str) -> Result<Vec<Value>, ParseError> {
-    let parser: fn(&str) -> Vec<Value> = match command {
-        "show version" => show_version::parse,
-        "show interfaces" => show_interfaces::parse,
-        "show ip interface brief" => show_ip_interface_brief::parse,
-        "show vlan" => show_vlan::parse,
-        "show inventory" => show_inventory::parse,
-        "show lldp neighbors" => show_lldp_neighbors::parse,
-        other => {
-            return Err(ParseError::Unsupported(format!(
-                "no arista_eos parser for command {other:?}; known: {}",
-                COMMANDS.join(", ")
-            )));
-        }
-    };
-    reject_device_error(command, output)?;
-    Ok(parser(output))
-}
-
-/// EOS reports a rejected command with a `% ...` line instead of output; parsing that as
-/// an empty table would hide the failure, so it is an error naming the line.
-fn reject_device_error(command: &str, output: &str) -> Result<(), ParseError> {
-    let error = re!(
-        r"^\s*% ?(Invalid input|Incomplete command|Ambiguous command|Unavailable command|Error|Authorization denied)"
-    );
-    // The message comes first (after at most a caret line); a later line that looks
-    // like one is part of real output (`Error: 0` in VRP counters).
-    let head = output
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .take(ERROR_LINES);
-    for (n, line) in head {
-        if error.is_match(line) {
-            return Err(ParseError::Malformed(format!(
-                "{command}: line {}: device error instead of output: {:?}",
-                n + 1,
-                line.trim()
-            )));
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_command_is_unsupported() {
-        assert!(matches!(
-            parse("frobnicate", ""),
-            Err(ParseError::Unsupported(_))
-        ));
-        assert!(matches!(
-            crate::parse("not_a_platform", "show version", ""),
-            Err(ParseError::Unsupported(_))
-        ));
-    }
-
-    #[test]
-    fn device_error_is_malformed_with_line() {
-        let out = "         ^\n% Invalid input (at token 1: 'verson')\n";
-        match parse("show version", out) {
-            Err(ParseError::Malformed(m)) => assert!(m.contains("line 2"), "{m}"),
-            other => panic!("expected malformed, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn abbreviated_command_finds_its_parser() {
-        assert!(crate::parse("arista_eos", "sho ver", "").is_ok());
-    }
-}

@@ -1,6 +1,6 @@
 //! `show interfaces`: one record per interface block, opened by `<name> is <state>, ...`.
 
-use crate::record::{Field, Records, plain, re, required};
+use crate::record::{self, Field, plain, re, required};
 use serde_json::Value;
 
 const FIELDS: &[Field] = &[
@@ -36,19 +36,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
         // `IP MTU 1500 bytes , BW 10000000 kbit` (routed) or `MTU 9214 bytes` (switched).
         re!(r"^.*MTU\s+(?P<mtu>\d+)(?:.*BW\s+(?P<bandwidth>\d+\s+\w+))?"),
     ];
-    let mut records = Records::new(FIELDS);
-    for line in output.lines() {
-        if block_start.is_match(line) {
-            records.record();
-        }
-        if let Some((re, c)) = rules
-            .iter()
-            .find_map(|re| re.captures(line).map(|c| (*re, c)))
-        {
-            records.assign(re, &c);
-        }
-    }
-    records.finish()
+    record::blocks(FIELDS, output.lines(), block_start, &rules)
 }
 
 #[cfg(test)]

@@ -46,8 +46,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
             Section::Chassis => chassis_line(line, &mut records),
             Section::PowerSupply => {
                 let row = re!(r"^\s+(?P<port>[0-9/]+)\s+(?P<pid>\S+)\s+(?P<sn>\S+)");
-                if let Some(c) = row.captures(line) {
-                    records.assign(row, &c);
+                if records.assign_match(row, line) {
                     records.record();
                 } else if re!(r"^\s*System.+fan").is_match(line) {
                     section = Section::Fan;
@@ -57,8 +56,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
             Section::Fan => {
                 let row = re!(r"^\s+(?P<port>[0-9/]+)?\s+\d+?\s+(?P<pid>\S+)?\s+(?P<sn>\S+)");
                 if re!(r"^\s+(?:Module|-)").is_match(line) {
-                } else if let Some(c) = row.captures(line) {
-                    records.assign(row, &c);
+                } else if records.assign_match(row, line) {
                     records.record();
                 } else if re!(r"^\s*System.+ports").is_match(line) {
                     section = Section::Ports;
@@ -67,8 +65,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
             }
             Section::Ports => {
                 let row = re!(r"^\s+(?P<descr>.+)\s+(?P<port>[0-9/]+)");
-                if let Some(c) = row.captures(line) {
-                    records.assign(row, &c);
+                if records.assign_match(row, line) {
                     records.record();
                 } else if re!(r"^\s*System.+transceiver").is_match(line) {
                     section = Section::Transceiver;
@@ -81,8 +78,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
                 let row = re!(
                     r"^\s+(?P<port>[0-9/]+)\s+(?P<descr>.+)\s+(?P<pid>\S+)\s+(?P<sn>\S+)\s+(?P<vid>\S+)"
                 );
-                if let Some(c) = row.captures(line) {
-                    records.assign(row, &c);
+                if records.assign_match(row, line) {
                     records.record();
                 }
                 section
@@ -98,14 +94,12 @@ fn chassis_line(line: &str, records: &mut Records) -> Section {
         return Section::Chassis;
     }
     let version = re!(r"^\s+(?P<vid>\S+)\s+(?P<sn>\S+)\s+\d+-\d+-\d+");
-    if let Some(c) = version.captures(line) {
-        records.assign(version, &c);
+    if records.assign_match(version, line) {
         records.record();
         return Section::Chassis;
     }
     let model = re!(r"^\s+(?P<pid>\S+)?\s+(?P<descr>.+)$");
-    if let Some(c) = model.captures(line) {
-        records.assign(model, &c);
+    if records.assign_match(model, line) {
         return Section::Chassis;
     }
     if re!(r"^\s*System.+(?:power supply|power-supply)").is_match(line) {

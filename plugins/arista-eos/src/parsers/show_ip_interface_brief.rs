@@ -1,6 +1,6 @@
 //! `show ip interface brief`: one record per table row.
 
-use crate::record::{Field, Records, plain, re};
+use crate::record::{self, Field, plain, re};
 use serde_json::Value;
 
 const FIELDS: &[Field] = &[
@@ -17,14 +17,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
     let row = re!(
         r"^(?P<interface>\S+)\s+(?P<ip_address>\S+)\s+(?P<status>\S+)\s+(?P<protocol>\S+)\s+(?P<mtu>\d+)"
     );
-    let mut records = Records::new(FIELDS);
-    for line in output.lines() {
-        if let Some(c) = row.captures(line) {
-            records.assign(row, &c);
-            records.record();
-        }
-    }
-    records.finish()
+    record::rows(FIELDS, output.lines(), row)
 }
 
 #[cfg(test)]

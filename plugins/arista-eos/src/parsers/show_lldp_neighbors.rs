@@ -1,6 +1,7 @@
 //! `show lldp neighbors`: one record per row of the neighbour table.
 
-use crate::record::{Field, Records, plain, re};
+use crate::record::{self, Field, plain, re};
+use netpulse_vendor_kit::scan::under;
 use serde_json::Value;
 
 const FIELDS: &[Field] = &[
@@ -15,22 +16,9 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
     let header = re!(r"^Port.*TTL");
     let row =
         re!(r"^(?P<local_interface>\S+)\s+(?P<neighbor_name>\S+)\s+(?P<neighbor_interface>\S+)\s+");
-    let mut records = Records::new(FIELDS);
-    let mut in_table = false;
-    for line in output.lines() {
-        if !in_table {
-            in_table = header.is_match(line);
-            continue;
-        }
-        if line.starts_with("--------") {
-            continue;
-        }
-        if let Some(c) = row.captures(line) {
-            records.assign(row, &c);
-            records.record();
-        }
-    }
-    records.finish()
+    // The dashes under the header would pass for a row.
+    let table = under(output.lines(), header).filter(|l| !l.starts_with("--------"));
+    record::rows(FIELDS, table, row)
 }
 
 #[cfg(test)]

@@ -30,17 +30,11 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
     let free = re!(r"^Free\s+memory:\s+(?P<free_memory>\d+)");
     let mut records = Records::new(FIELDS);
     for line in output.lines() {
-        if let Some(c) = free.captures(line) {
-            records.assign(free, &c);
+        if records.assign_match(free, line) {
             records.record();
             continue;
         }
-        if let Some((re, c)) = rules
-            .iter()
-            .find_map(|re| re.captures(line).map(|c| (*re, c)))
-        {
-            records.assign(re, &c);
-        }
+        records.assign_first_match(&rules, line);
     }
     records.finish()
 }

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, lines, under};
 
 /// ntc-templates' `cisco_ios_show_cdp_neighbors` record.
 #[derive(Debug, Default, Serialize)]
@@ -29,16 +29,11 @@ regexes! {
 }
 
 /// Parses `show cdp neighbors` output into one record per neighbor.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
-    let mut in_table = false;
     // A Device ID printed alone, waiting for its row.
     let mut pending_name = String::new();
-    for line in lines(output) {
-        if !in_table {
-            in_table = HEADER.is_match(line);
-            continue;
-        }
+    for line in under(lines(output), &HEADER) {
         if let Some(c) = NAME_ONLY.captures(line) {
             pending_name = cap(&c, 1);
         } else if let Some(c) = CONTINUATION.captures(line) {
@@ -63,7 +58,7 @@ pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
             });
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -72,7 +67,6 @@ mod tests {
 
     #[test]
     fn wrapped_and_single_line_rows() {
-        compile_all();
         let out = "\
 Capability Codes: R - Router, T - Trans Bridge, B - Source Route Bridge
                   S - Switch, H - Host, I - IGMP, r - Repeater, P - Phone,
@@ -86,7 +80,7 @@ edge-rtr         Ten 1/1/1         130              R B   ISR4451-X Gig 0/0/0
 
 Total cdp entries displayed : 3
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 3);
         assert_eq!(v[0]["neighbor_name"], "access-sw-07.example.net");
         assert_eq!(v[0]["capabilities"], "S I");

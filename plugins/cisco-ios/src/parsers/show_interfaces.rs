@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, flush, lines};
 
 /// ntc-templates' `cisco_ios_show_interfaces` record; counters are kept as printed.
 #[derive(Debug, Default, Serialize)]
@@ -84,26 +84,17 @@ regexes! {
 }
 
 /// Parses `show interfaces` output into one record per interface.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
     let mut r = Record::default();
     for line in lines(output) {
         if ANY_HEADING.is_match(line) {
-            flush(&mut out, &mut r);
+            flush(&mut out, &mut r, |r| &r.interface);
         }
         apply(&mut r, line);
     }
-    flush(&mut out, &mut r);
-    Ok(out)
-}
-
-/// Ends the current interface; a record without an interface name (text before the first
-/// heading) is dropped.
-fn flush(out: &mut Vec<Record>, r: &mut Record) {
-    let done = std::mem::take(r);
-    if !done.interface.is_empty() {
-        out.push(done);
-    }
+    flush(&mut out, &mut r, |r| &r.interface);
+    out
 }
 
 /// Applies one line to the current record; the first matching pattern wins.
@@ -195,14 +186,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn regexes_compile() {
-        compile_all();
-    }
-
-    #[test]
     fn routed_switched_and_subinterfaces() {
         let out = include_str!("../../tests/fixtures/show_interfaces.txt");
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 3);
         let gi = &v[0];
         assert_eq!(gi["interface"], "GigabitEthernet0/0/0");

@@ -1,24 +1,7 @@
 //! `show inventory`: one record per `NAME:`/`PID:` pair.
 
-use serde::Serialize;
-
-use super::{cap, lines};
-use crate::ParseError;
-
-/// ntc-templates' `cisco_ios_show_inventory` record.
-#[derive(Debug, Default, Serialize)]
-pub struct Record {
-    /// Entity name (`Chassis`, `Slot 0`).
-    name: String,
-    /// Entity description.
-    descr: String,
-    /// Product id; empty for entities without one.
-    pid: String,
-    /// Version id.
-    vid: String,
-    /// Serial number.
-    sn: String,
-}
+use netpulse_vendor_kit::inventory::{self, Field::*, Record, Rule, rule};
+use netpulse_vendor_kit::regexes;
 
 regexes! {
     NAME = r#"^NAME:\s+"(.*)",\s+DESCR:\s+"(.*)""#;
@@ -32,63 +15,27 @@ regexes! {
     SN_EMPTY = r"^.*SN:";
 }
 
+/// The line layouts in the order ntc-templates tries them; a `PID` line with its serial
+/// (or the serial alone) ends the entity.
+static RULES: &[Rule] = &[
+    rule(&NAME, &[Name, Descr], false),
+    rule(&PID_VID_SN, &[Pid, Vid, Sn], true),
+    rule(&NOPID_VID_NOSN, &[Vid], true),
+    rule(&PID_VID_NOSN, &[Pid, Vid], true),
+    rule(&PID_VID, &[Pid, Vid], false),
+    rule(&NOPID_VID, &[Vid], false),
+    rule(&SN, &[Sn], true),
+    rule(&SN_EMPTY, &[], true),
+];
+
 /// Parses `show inventory` output into one record per entity.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
-    let mut out = Vec::new();
-    let mut r = Record::default();
-    let mut touched = false;
-    for line in lines(output) {
-        let record = if let Some(c) = NAME.captures(line) {
-            r.name = cap(&c, 1);
-            r.descr = cap(&c, 2);
-            touched = true;
-            false
-        } else if let Some(c) = PID_VID_SN.captures(line) {
-            r.pid = cap(&c, 1);
-            r.vid = cap(&c, 2);
-            r.sn = cap(&c, 3);
-            true
-        } else if let Some(c) = NOPID_VID_NOSN.captures(line) {
-            r.vid = cap(&c, 1);
-            true
-        } else if let Some(c) = PID_VID_NOSN.captures(line) {
-            r.pid = cap(&c, 1);
-            r.vid = cap(&c, 2);
-            true
-        } else if let Some(c) = PID_VID.captures(line) {
-            r.pid = cap(&c, 1);
-            r.vid = cap(&c, 2);
-            touched = true;
-            false
-        } else if let Some(c) = NOPID_VID.captures(line) {
-            r.vid = cap(&c, 1);
-            touched = true;
-            false
-        } else if let Some(c) = SN.captures(line) {
-            r.sn = cap(&c, 1);
-            true
-        } else {
-            SN_EMPTY.is_match(line)
-        };
-        if record {
-            out.push(std::mem::take(&mut r));
-            touched = false;
-        }
-    }
-    if touched {
-        out.push(r);
-    }
-    Ok(out)
+pub fn parse(output: &str) -> Vec<Record> {
+    inventory::parse(output, RULES)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn regexes_compile() {
-        compile_all();
-    }
 
     #[test]
     fn entities_with_and_without_pid() {
@@ -105,7 +52,7 @@ PID: ISR4331-3x1GE     , VID: V01  , SN:
 NAME: \"Fan Tray\", DESCR: \"Fan tray\"
 PID:                   , VID:      , SN: 
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 4);
         assert_eq!(v[0]["pid"], "ISR4331/K9");
         assert_eq!(v[0]["vid"], "V04  ");

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, lines};
 
 /// ntc-templates' `cisco_ios_show_ip_interface_brief` record.
 #[derive(Debug, Default, Serialize)]
@@ -25,8 +25,8 @@ regexes! {
 }
 
 /// Parses `show ip interface brief` output into one record per interface row.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
-    Ok(lines(output)
+pub fn parse(output: &str) -> Vec<Record> {
+    lines(output)
         .filter_map(|line| ROW.captures(line))
         .map(|c| Record {
             interface: cap(&c, 1),
@@ -34,17 +34,12 @@ pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
             status: cap(&c, 3),
             proto: cap(&c, 4),
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn regexes_compile() {
-        compile_all();
-    }
 
     #[test]
     fn rows_and_states() {
@@ -55,7 +50,7 @@ GigabitEthernet0/1     unassigned      YES unset  administratively down down
 Loopback0              192.0.2.255     YES manual up                    up      
 Tunnel5                unassigned      YES unset  deleted               down    
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 4);
         assert_eq!(v[1]["status"], "administratively down");
         assert_eq!(v[1]["ip_address"], "unassigned");

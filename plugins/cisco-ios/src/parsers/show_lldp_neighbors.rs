@@ -7,8 +7,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, lines, under};
 
 /// ntc-templates' `cisco_ios_show_lldp_neighbors` record.
 #[derive(Debug, Default, Serialize)]
@@ -32,19 +32,14 @@ regexes! {
 }
 
 /// Parses `show lldp neighbors` output into one record per neighbor.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
-    let mut in_table = false;
-    for line in lines(output) {
-        if !in_table {
-            in_table = HEADER.is_match(line);
-            continue;
-        }
+    for line in under(lines(output), &HEADER) {
         if let Some(r) = row(line) {
             out.push(r);
         }
     }
-    Ok(out)
+    out
 }
 
 /// One table row, or `None` for anything else (blank lines, `Total entries displayed`).
@@ -80,11 +75,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn regexes_compile() {
-        compile_all();
-    }
-
-    #[test]
     fn rows_with_spaces_and_truncated_names() {
         let out = "\
 Capability codes:
@@ -99,7 +89,7 @@ ap-01               Gi1/0/4        100                        eth0
 
 Total entries displayed: 4
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 4);
         assert_eq!(v[0]["capabilities"], "B,R");
         assert_eq!(v[1]["neighbor_name"], "a-very-long-hostname");

@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, flush, lines};
 
 /// ntc-templates' `cisco_ios_show_vlans` record.
 #[derive(Debug, Default, Serialize)]
@@ -52,13 +52,13 @@ regexes! {
 }
 
 /// Parses `show vlans` output into one record per VLAN block.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
     let mut r = Record::default();
     let mut state = State::Start;
     for line in lines(output) {
         if let Some(c) = VLAN_HEAD.captures(line) {
-            flush(&mut out, &mut r);
+            flush(&mut out, &mut r, |r| &r.vlan_id);
             r.vlan_id = cap(&c, 1);
             state = State::Data;
             continue;
@@ -69,8 +69,8 @@ pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
             State::Interfaces => interface_line(&mut r, line),
         };
     }
-    flush(&mut out, &mut r);
-    Ok(out)
+    flush(&mut out, &mut r, |r| &r.vlan_id);
+    out
 }
 
 /// A line inside a VLAN block; returns the next state.
@@ -120,21 +120,12 @@ fn first_group(c: &regex::Captures<'_>) -> String {
         .map_or_else(String::new, |m| m.as_str().to_string())
 }
 
-/// Ends the current VLAN block.
-fn flush(out: &mut Vec<Record>, r: &mut Record) {
-    let done = std::mem::take(r);
-    if !done.vlan_id.is_empty() {
-        out.push(done);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn both_layouts() {
-        compile_all();
         let out = "\
 Virtual LAN ID:  1 (IEEE 802.1Q Encapsulation)
 
@@ -165,7 +156,7 @@ Port-channel1.4001
 Port-channel1.4001 (40/1001)
 
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 2);
         assert_eq!(v[0]["vlan_id"], "1");
         assert_eq!(v[0]["interfaces"], serde_json::json!(["FastEthernet0/0"]));

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, lines, under};
 
 /// ntc-templates' `cisco_nxos_show_cdp_neighbors` record.
 #[derive(Debug, Default, Serialize)]
@@ -31,16 +31,11 @@ regexes! {
 }
 
 /// Parses `show cdp neighbors` output into one record per neighbor.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
-    let mut in_table = false;
     // The last Device ID seen; it stays for every following indented row.
     let mut name = String::new();
-    for line in lines(output) {
-        if !in_table {
-            in_table = HEADER.is_match(line);
-            continue;
-        }
+    for line in under(lines(output), &HEADER) {
         if let Some(c) = FULL.captures(line) {
             name = cap(&c, 1);
             out.push(Record {
@@ -66,7 +61,7 @@ pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
             });
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -75,7 +70,6 @@ mod tests {
 
     #[test]
     fn wrapped_and_single_line_rows() {
-        compile_all();
         let out = "\
 Capability Codes: R - Router, T - Trans-Bridge, B - Source-Route-Bridge
                   S - Switch, H - Host, I - IGMP, r - Repeater,
@@ -90,7 +84,7 @@ oob-sw             mgmt0          143    S I       WS-C2960X-48T Gig1/0/7
 
 Total entries displayed: 3
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 3);
         assert_eq!(v[1]["neighbor_name"], "core-a(FDO12345678)");
         assert_eq!(v[1]["local_interface"], "Eth1/54");

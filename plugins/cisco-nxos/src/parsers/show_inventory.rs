@@ -1,25 +1,8 @@
 //! NX-OS `show inventory`: one record per `NAME:`/`PID:` pair. Transceivers print their
 //! name and description unquoted and may have an empty PID.
 
-use serde::Serialize;
-
-use super::{cap, lines};
-use crate::ParseError;
-
-/// ntc-templates' `cisco_nxos_show_inventory` record.
-#[derive(Debug, Default, Serialize)]
-pub struct Record {
-    /// Entity name (`Chassis`, `Slot 1`, `Ethernet1/1`).
-    name: String,
-    /// Entity description.
-    descr: String,
-    /// Product id.
-    pid: String,
-    /// Version id.
-    vid: String,
-    /// Serial number (`N/A` for fans).
-    sn: String,
-}
+use netpulse_vendor_kit::inventory::{self, Field::*, Record, Rule, rule};
+use netpulse_vendor_kit::regexes;
 
 regexes! {
     NAME_QUOTED = r#"^NAME:\s+"(.*)",\s+DESCR:\s+"(.*)""#;
@@ -34,54 +17,24 @@ regexes! {
     SN_EMPTY = r"^.*SN:";
 }
 
+/// The line layouts in the order ntc-templates tries them; a `PID` line with its serial
+/// (or the serial alone) ends the entity.
+static RULES: &[Rule] = &[
+    rule(&NAME_QUOTED, &[Name, Descr], false),
+    rule(&NAME_BARE, &[Name, Descr], false),
+    rule(&PID_VID_SN, &[Pid, Vid, Sn], true),
+    rule(&PID_VID_NOSN, &[Pid, Vid], true),
+    rule(&NOPID_VID_SN, &[Vid, Sn], true),
+    rule(&NOPID_VID_NOSN, &[Vid], true),
+    rule(&PID_VID, &[Pid, Vid], false),
+    rule(&NOPID_VID, &[Vid], false),
+    rule(&SN, &[Sn], true),
+    rule(&SN_EMPTY, &[], true),
+];
+
 /// Parses `show inventory` output into one record per entity.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
-    let mut out = Vec::new();
-    let mut r = Record::default();
-    let mut touched = false;
-    for line in lines(output) {
-        let record = if let Some(c) = NAME_QUOTED
-            .captures(line)
-            .or_else(|| NAME_BARE.captures(line))
-        {
-            (r.name, r.descr) = (cap(&c, 1), cap(&c, 2));
-            false
-        } else if let Some(c) = PID_VID_SN.captures(line) {
-            (r.pid, r.vid, r.sn) = (cap(&c, 1), cap(&c, 2), cap(&c, 3));
-            true
-        } else if let Some(c) = PID_VID_NOSN.captures(line) {
-            (r.pid, r.vid) = (cap(&c, 1), cap(&c, 2));
-            true
-        } else if let Some(c) = NOPID_VID_SN.captures(line) {
-            (r.vid, r.sn) = (cap(&c, 1), cap(&c, 2));
-            true
-        } else if let Some(c) = NOPID_VID_NOSN.captures(line) {
-            r.vid = cap(&c, 1);
-            true
-        } else if let Some(c) = PID_VID.captures(line) {
-            (r.pid, r.vid) = (cap(&c, 1), cap(&c, 2));
-            false
-        } else if let Some(c) = NOPID_VID.captures(line) {
-            r.vid = cap(&c, 1);
-            false
-        } else if let Some(c) = SN.captures(line) {
-            r.sn = cap(&c, 1);
-            true
-        } else if SN_EMPTY.is_match(line) {
-            true
-        } else {
-            continue;
-        };
-        touched = true;
-        if record {
-            out.push(std::mem::take(&mut r));
-            touched = false;
-        }
-    }
-    if touched {
-        out.push(r);
-    }
-    Ok(out)
+pub fn parse(output: &str) -> Vec<Record> {
+    inventory::parse(output, RULES)
 }
 
 #[cfg(test)]
@@ -90,7 +43,6 @@ mod tests {
 
     #[test]
     fn quoted_bare_and_pidless() {
-        compile_all();
         let out = "\
 NAME: \"Chassis\",  DESCR: \"Nexus9000 C93180YC-FX Chassis\"
 PID: N9K-C93180YC-FX     ,  VID: V02 ,  SN: FDO2401ABCD
@@ -101,7 +53,7 @@ PID: NXA-FAN-30CFM-B     ,  VID: V01 ,  SN: N/A
 NAME: Ethernet1/49,  DESCR: CISCO-FINISAR
 PID:                     ,  VID: QSFP-40G-SR4,  SN: FNS1234ABCD
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 3);
         assert_eq!(v[0]["pid"], "N9K-C93180YC-FX");
         assert_eq!(v[0]["vid"], "V02");

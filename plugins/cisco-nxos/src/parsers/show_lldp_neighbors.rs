@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, lines, under};
 
 /// ntc-templates' `cisco_nxos_show_lldp_neighbors` record.
 #[derive(Debug, Default, Serialize)]
@@ -27,15 +27,10 @@ regexes! {
 }
 
 /// Parses `show lldp neighbors` output into one record per neighbor.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
-    let mut in_table = false;
     let mut pending_name = String::new();
-    for line in lines(output) {
-        if !in_table {
-            in_table = HEADER.is_match(line);
-            continue;
-        }
+    for line in under(lines(output), &HEADER) {
         if let Some(c) = NAME_ONLY.captures(line) {
             pending_name = cap(&c, 1);
         } else if let Some((c, (caps, port))) = FULL
@@ -61,7 +56,7 @@ pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
             });
         }
     }
-    Ok(out)
+    out
 }
 
 /// Splits what follows the hold time into (capabilities, port id).
@@ -102,7 +97,6 @@ mod tests {
 
     #[test]
     fn wrapped_and_single_line_rows() {
-        compile_all();
         let out = "\
 Capability codes:
   (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device
@@ -114,7 +108,7 @@ leaf-02              Eth1/50         120        BR          Ethernet1/50
 server-17            Eth1/10         121                    0050.56aa.bb01
 Total entries displayed: 3
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 3);
         assert_eq!(v[0]["neighbor_name"], "spine-01.dc1.example.net");
         assert_eq!(v[0]["local_interface"], "Eth1/49");

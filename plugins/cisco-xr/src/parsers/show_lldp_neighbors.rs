@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::{cap, lines};
-use crate::ParseError;
+use netpulse_vendor_kit::regexes;
+use netpulse_vendor_kit::scan::{cap, lines, under};
 
 /// ntc-templates' `cisco_xr_show_lldp_neighbors` record.
 #[derive(Debug, Default, Serialize)]
@@ -26,15 +26,10 @@ regexes! {
 }
 
 /// Parses `show lldp neighbors` output into one record per neighbor.
-pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
+pub fn parse(output: &str) -> Vec<Record> {
     let mut out = Vec::new();
-    let mut in_table = false;
     let mut pending_name = String::new();
-    for line in lines(output) {
-        if !in_table {
-            in_table = HEADER.is_match(line);
-            continue;
-        }
+    for line in under(lines(output), &HEADER) {
         if let Some(c) = FULL.captures(line) {
             pending_name.clear();
             out.push(Record {
@@ -55,7 +50,7 @@ pub fn parse(output: &str) -> Result<Vec<Record>, ParseError> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -64,7 +59,6 @@ mod tests {
 
     #[test]
     fn rows() {
-        compile_all();
         let out = "\
 Thu Apr  4 08:00:01.123 UTC
 Capability codes:
@@ -77,7 +71,7 @@ core-switch-17  Te0/0/0/4                120        B,R             xe-0/0/3
 
 Total entries displayed: 2
 ";
-        let v = serde_json::to_value(parse(out).unwrap()).unwrap();
+        let v = serde_json::to_value(parse(out)).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 2);
         assert_eq!(v[0]["neighbor_name"], "pe2.lab");
         assert_eq!(v[0]["neighbor_interface"], "Gi0/0/0/0");

@@ -52,8 +52,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
                 }
             }
             Table::Card => {
-                if let Some(c) = card_row.captures(line) {
-                    records.assign(card_row, &c);
+                if records.assign_match(card_row, line) {
                     records.record();
                 }
             }
@@ -62,8 +61,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
                     continue;
                 }
                 for re in [sub_row, slot_row] {
-                    if let Some(c) = re.captures(line) {
-                        records.assign(re, &c);
+                    if records.assign_match(re, line) {
                         records.record();
                         break;
                     }

@@ -84,20 +84,14 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
         if in_trunk {
             if line.trim().is_empty() {
                 in_trunk = false;
-            } else if let Some(c) = member.captures(line) {
-                records.assign(member, &c);
+            } else if records.assign_match(member, line) {
             }
             continue;
         }
         if block_start.is_match(line) {
             records.record();
         }
-        if let Some((re, c)) = rules
-            .iter()
-            .find_map(|re| re.captures(line).map(|c| (*re, c)))
-        {
-            records.assign(re, &c);
-        } else if trunk_header.is_match(line) {
+        if !records.assign_first_match(&rules, line) && trunk_header.is_match(line) {
             in_trunk = true;
         }
     }

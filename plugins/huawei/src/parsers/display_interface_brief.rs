@@ -1,6 +1,6 @@
 //! `display interface brief`: one record per interface row (trunk members included).
 
-use crate::record::{Field, Records, plain, re};
+use crate::record::{self, Field, plain, re};
 use serde_json::Value;
 
 const FIELDS: &[Field] = &[
@@ -19,14 +19,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
     let row = re!(
         r"^\s*(?P<interface>\S+)\s+(?P<phy>down|[*^]down|up|up\(\w+\))\s+(?P<protocol>down|[*^]down|up|up\(\w+\))\s+(?P<inuti>\d*\.?\d*%|--)\s+(?P<oututi>\d*\.?\d*%|--)\s+(?P<inerrors>\d+)\s+(?P<outerrors>\d+)"
     );
-    let mut records = Records::new(FIELDS);
-    for line in output.lines() {
-        if let Some(c) = row.captures(line) {
-            records.assign(row, &c);
-            records.record();
-        }
-    }
-    records.finish()
+    record::rows(FIELDS, output.lines(), row)
 }
 
 #[cfg(test)]

@@ -13,128 +13,44 @@ const WORDS: &str = r"\S+|\S.+\S";
 /// `(label pattern, field, value pattern, placeholder)`: a line `label : value` sets
 /// `field`; a value equal to the placeholder (`--`, `NA`) leaves it empty. Order matters
 /// where labels overlap (`Power type` before `Power Type`).
+#[rustfmt::skip]
 const LABELS: &[(&str, &str, &str, &str)] = &[
     (r"Chassis\s+type", "chassis_type", TEXT, ""),
     (r"Chassis\s+ID", "chassis_id", TEXT, ""),
     (r"Port\s+ID\s+type", "port_id_type", TEXT, ""),
     (r"Port\s+ID\s+subtype", "port_id_subtype", TEXT, ""),
     (r"Port\s+ID", "neighbor_port_id", r".*?", ""),
-    (
-        r"Port\s+description",
-        "neighbor_interface",
-        r"(?:\S.+\S)?",
-        "",
-    ),
+    (r"Port\s+description", "neighbor_interface", r"(?:\S.+\S)?", ""),
     (r"System\s+name", "neighbor_name", r"(?:\S.+\S)?", ""),
-    (
-        r"System\s+capabilities\s+supported",
-        "system_capabilities_supported",
-        TEXT,
-        "",
-    ),
-    (
-        r"System\s+capabilities\s+enabled",
-        "capabilities",
-        r".*?",
-        "",
-    ),
-    (
-        r"Management\s+address\s+type",
-        "mgmt_address_type",
-        r"\S+",
-        "",
-    ),
-    (
-        r"Management\s+address\s*(?:value\s*)?",
-        "mgmt_address",
-        r"\S+",
-        "",
-    ),
+    (r"System\s+capabilities\s+supported", "system_capabilities_supported", TEXT, ""),
+    (r"System\s+capabilities\s+enabled", "capabilities", r".*?", ""),
+    (r"Management\s+address\s+type", "mgmt_address_type", r"\S+", ""),
+    (r"Management\s+address\s*(?:value\s*)?", "mgmt_address", r"\S+", ""),
     (r"OID", "oid", r"(?:\S+)?", ""),
     (r"Port\s+VLAN\s+ID\(PVID\)", "vlan_id", r"\d+", "--"),
-    (
-        r"Port\s+and\s+Protocol\s+VLAN\s+(?:supported|enabled|ID\(PPVID\))",
-        "vlan_id_and_protocol",
-        WORDS,
-        "--",
-    ),
-    (
-        r"VLAN\s+name\s+of\s+VLAN\s*(?:\d+\s*)?",
-        "vlan_name",
-        TEXT,
-        "--",
-    ),
-    (
-        r"Auto-negotiation\s+supported",
-        "autonegotiation_supported",
-        r"\S+",
-        "",
-    ),
-    (
-        r"Auto-negotiation\s+enabled",
-        "autonegotiation_enabled",
-        r"\S+",
-        "",
-    ),
+    (r"Port\s+and\s+Protocol\s+VLAN\s+(?:supported|enabled|ID\(PPVID\))", "vlan_id_and_protocol", WORDS, "--"),
+    (r"VLAN\s+name\s+of\s+VLAN\s*(?:\d+\s*)?", "vlan_name", TEXT, "--"),
+    (r"Auto-negotiation\s+supported", "autonegotiation_supported", r"\S+", ""),
+    (r"Auto-negotiation\s+enabled", "autonegotiation_enabled", r"\S+", ""),
     (r"OperMau", "operation_mode", TEXT, ""),
     (r"Power\s+port\s+class", "power_port_class", r"\S+", ""),
     (r"PSE\s+power\s+pairsx", "pse_power_pairsx", WORDS, ""),
-    (
-        r"PSE\s+power\s+supported",
-        "pse_power_supported",
-        r"\S+",
-        "",
-    ),
+    (r"PSE\s+power\s+supported", "pse_power_supported", r"\S+", ""),
     (r"PSE\s+power\s+enabled", "pse_power_enabled", r"\S+", ""),
-    (
-        r"PSE\s+pairs\s+control\s+ability",
-        "pse_pairs_control_ability",
-        r"\S+",
-        "",
-    ),
+    (r"PSE\s+pairs\s+control\s+ability", "pse_pairs_control_ability", r"\S+", ""),
     (r"Power\s+pairs", "power_pairs", r"\S+", ""),
     (r"Power\s+class", "power_class", WORDS, ""),
     (r"Power\s+class\s+ext", "power_class_ext", WORDS, ""),
-    (
-        r"Power\s+(?:type|typex)(?:\s+ext)?",
-        "power_ext_type",
-        WORDS,
-        "",
-    ),
-    (
-        r"PSE\s+allocated\s+power\s+mode\s+A\s+value",
-        "pse_allocated_mode_power_a",
-        WORDS,
-        "",
-    ),
-    (
-        r"PSE\s+allocated\s+power\s+mode\s+B\s+value",
-        "pse_allocated_mode_power_b",
-        WORDS,
-        "",
-    ),
+    (r"Power\s+(?:type|typex)(?:\s+ext)?", "power_ext_type", WORDS, ""),
+    (r"PSE\s+allocated\s+power\s+mode\s+A\s+value", "pse_allocated_mode_power_a", WORDS, ""),
+    (r"PSE\s+allocated\s+power\s+mode\s+B\s+value", "pse_allocated_mode_power_b", WORDS, ""),
     (r"PSE\s+powering\s+status", "pse_powering_status", WORDS, ""),
-    (
-        r"PSE\s+Autoclass\s+support",
-        "pse_autoclass_support",
-        WORDS,
-        "",
-    ),
+    (r"PSE\s+Autoclass\s+support", "pse_autoclass_support", WORDS, ""),
     (r"PD\s+4PID", "pd_4pid", WORDS, ""),
     (r"PD\s+Load", "pd_load", WORDS, ""),
     (r"PD\s+powered\s+status", "pd_powered_status", WORDS, ""),
-    (
-        r"Dual-signature\s+power\s+Classx\s+mode\s+A",
-        "dual_signature_power_classx_mode_a",
-        WORDS,
-        "",
-    ),
-    (
-        r"Dual-signature\s+power\s+Classx\s+mode\s+B",
-        "dual_signature_power_classx_mode_b",
-        WORDS,
-        "",
-    ),
+    (r"Dual-signature\s+power\s+Classx\s+mode\s+A", "dual_signature_power_classx_mode_a", WORDS, ""),
+    (r"Dual-signature\s+power\s+Classx\s+mode\s+B", "dual_signature_power_classx_mode_b", WORDS, ""),
     (r"Autoclass\s+completed", "autoclass_completed", WORDS, ""),
     (r"Autoclass\s+request", "autoclass_request", WORDS, ""),
     (r"Power\s+down\s+request", "power_down_request", WORDS, ""),
@@ -142,55 +58,20 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     (r"Power\s+down", "power_down", WORDS, ""),
     (r"Power\s+capability", "power_capability", WORDS, ""),
     (r"Power-up\s+mode", "power_up_mode", WORDS, ""),
-    (
-        r"Port\s+power\s+classification",
-        "port_power_classification",
-        r"\S+",
-        "",
-    ),
-    (
-        r"Link\s+aggregation\s+supported",
-        "link_aggregation_supported",
-        r"\S+",
-        "",
-    ),
-    (
-        r"Link\s+aggregation\s+enabled",
-        "link_aggregation_enabled",
-        r"\S+",
-        "",
-    ),
-    (
-        r"Aggregation\s+port\s+ID",
-        "aggregation_port_id",
-        r"\d+",
-        "--",
-    ),
+    (r"Port\s+power\s+classification", "port_power_classification", r"\S+", ""),
+    (r"Link\s+aggregation\s+supported", "link_aggregation_supported", r"\S+", ""),
+    (r"Link\s+aggregation\s+enabled", "link_aggregation_enabled", r"\S+", ""),
+    (r"Aggregation\s+port\s+ID", "aggregation_port_id", r"\d+", "--"),
     (r"Port\s+Identity", "port_identity", WORDS, "--"),
     (r"Discovered\s+time", "discovered_time", WORDS, "--"),
-    (
-        r"EEE\s+support",
-        "energy_efficient_ethernet_support",
-        WORDS,
-        "--",
-    ),
+    (r"EEE\s+support", "energy_efficient_ethernet_support", WORDS, "--"),
     (r"Transmit\s+Tw", "transmit_tw", WORDS, "--"),
     (r"Receive\s+Tw", "receive_tw", WORDS, "--"),
-    (
-        r"Fallback\s+Receive\s*Tw",
-        "fallback_receive_tw",
-        WORDS,
-        "--",
-    ),
+    (r"Fallback\s+Receive\s*Tw", "fallback_receive_tw", WORDS, "--"),
     (r"Echo\s+Transmit\s+Tw", "echo_transmit_tw", WORDS, "--"),
     (r"Echo\s+Receive\s+Tw", "echo_receive_tw", WORDS, "--"),
     (r"Network\s+Card\s+ID", "network_card_id", WORDS, "--"),
-    (
-        r"Maximum\s+frame\s+Size",
-        "maximum_frame_size",
-        r"\d+",
-        "--",
-    ),
+    (r"Maximum\s+frame\s+Size", "maximum_frame_size", r"\d+", "--"),
     (r"Med\s+capability", "med_capability", WORDS, "--"),
     (r"Med\s+device\s+type", "med_device_type", WORDS, "--"),
     (r"Device\s+class", "med_device_class", TEXT, ""),
@@ -200,79 +81,24 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     (r"SerialNum", "serial", TEXT, "NA"),
     (r"Manufacturer\s+name", "manufacturer", TEXT, ""),
     (r"Model\s+name", "model_name", TEXT, ""),
-    (
-        r"Asset\s+tracking\s+identifier",
-        "asset_tracking_identifier",
-        TEXT,
-        "NA",
-    ),
+    (r"Asset\s+tracking\s+identifier", "asset_tracking_identifier", TEXT, "NA"),
     (r"Media\s+policy\s+type", "media_policy_type", TEXT, ""),
     (r"Unknown\s+Policy", "unknown_policy", TEXT, ""),
     (r"VLAN\s+tagged", "vlan_tagged", r"\S+", ""),
-    (
-        r"Media\s+policy\s+VlanID",
-        "media_policy_vlan_id",
-        r"\d+",
-        "",
-    ),
-    (
-        r"Media\s+policy\s+L2\s+priority",
-        "media_policy_l2_priority",
-        r"\d+",
-        "",
-    ),
+    (r"Media\s+policy\s+VlanID", "media_policy_vlan_id", r"\d+", ""),
+    (r"Media\s+policy\s+L2\s+priority", "media_policy_l2_priority", r"\d+", ""),
     (r"Media\s+policy\s+Dscp", "media_policy_dscp", r"\d+", ""),
     (r"Power\s+(?:T|t)ype", "power_type", WORDS, ""),
     (r"Power\s+source", "power_source", WORDS, ""),
     (r"Power\s+priority", "power_priority", WORDS, ""),
-    (
-        r"PD\s+requested\s+power\s+value",
-        "pd_requested_power",
-        WORDS,
-        "",
-    ),
-    (
-        r"PSE\s+allocated\s+power\s+value",
-        "pse_allocated_power",
-        WORDS,
-        "",
-    ),
-    (
-        r"PD\s+requested\s+power\s+mode\s+A\s+value",
-        "pd_requested_power_mode_a",
-        WORDS,
-        "",
-    ),
-    (
-        r"PD\s+requested\s+power\s+mode\s+B\s+value",
-        "pd_requested_power_mode_b",
-        WORDS,
-        "",
-    ),
-    (
-        r"PSE\s+maximum\s+available\s+power",
-        "pse_maximum_available_power",
-        WORDS,
-        "",
-    ),
-    (
-        r"PSE\s+power\s+pairs\s+ext",
-        "pse_power_pairs_ext",
-        WORDS,
-        "",
-    ),
-    (
-        r"PoE\s+PSE\s+power\s+source",
-        "poe_pse_power_source",
-        TEXT,
-        "",
-    ),
-    (
-        r"Port\s+Available\s+power\s+value",
-        "port_available_power_value",
-        r"\d+",
-        "",
-    ),
+    (r"PD\s+requested\s+power\s+value", "pd_requested_power", WORDS, ""),
+    (r"PSE\s+allocated\s+power\s+value", "pse_allocated_power", WORDS, ""),
+    (r"PD\s+requested\s+power\s+mode\s+A\s+value", "pd_requested_power_mode_a", WORDS, ""),
+    (r"PD\s+requested\s+power\s+mode\s+B\s+value", "pd_requested_power_mode_b", WORDS, ""),
+    (r"PSE\s+maximum\s+available\s+power", "pse_maximum_available_power", WORDS, ""),
+    (r"PSE\s+power\s+pairs\s+ext", "pse_power_pairs_ext", WORDS, ""),
+    (r"PoE\s+PSE\s+power\s+source", "poe_pse_power_source", TEXT, ""),
+    (r"Port\s+Available\s+power\s+value", "port_available_power_value", r"\d+", ""),
     (r"Location\s+format", "location_format", TEXT, ""),
     (r"Location\s+information", "location_information", TEXT, ""),
 ];
@@ -326,9 +152,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
     for line in output.lines() {
         if in_description {
             if !description_end.is_match(line) {
-                if let Some(c) = description_line.captures(line) {
-                    records.assign(description_line, &c);
-                }
+                records.assign_match(description_line, line);
                 continue;
             }
             in_description = false;
@@ -336,20 +160,11 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
         if record_start.is_match(line) {
             records.record();
         }
-        if let Some(c) = local.captures(line) {
-            records.assign(local, &c);
-        } else if let Some(c) = description_start.captures(line) {
-            records.assign(description_start, &c);
+        if records.assign_match(local, line) {
+        } else if records.assign_match(description_start, line) {
             in_description = true;
-        } else if let Some(c) = expired.captures(line) {
-            records.assign(expired, &c);
-        } else if let Some(c) = pse_priority.captures(line) {
-            records.assign(pse_priority, &c);
-        } else if let Some((re, c)) = LINES
-            .iter()
-            .find_map(|(re, _)| re.captures(line).map(|c| (re, c)))
-        {
-            records.assign(re, &c);
+        } else if !records.assign_first_match(&[expired, pse_priority], line) {
+            LINES.iter().any(|(re, _)| records.assign_match(re, line));
         }
     }
     records.finish()

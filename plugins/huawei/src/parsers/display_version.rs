@@ -30,8 +30,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
             break;
         }
         for re in [version, patch, uptime] {
-            if let Some(c) = re.captures(line) {
-                records.assign(re, &c);
+            if records.assign_match(re, line) {
                 break;
             }
         }

@@ -157,9 +157,7 @@ fn header(line: &str) -> Option<Section> {
 /// line, each picking one more port).
 fn apply_all(line: &str, rules: &[&Regex], records: &mut Records) {
     for re in rules {
-        if let Some(c) = re.captures(line) {
-            records.assign(re, &c);
-        }
+        records.assign_match(re, line);
     }
 }
 

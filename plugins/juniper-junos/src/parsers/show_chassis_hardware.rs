@@ -108,30 +108,26 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
         {
             continue;
         }
-        if let Some(c) = chassis.captures(line) {
-            records.assign(chassis, &c);
+        if records.assign_match(chassis, line) {
             records.record();
             continue;
         }
         for (re, then) in ROWS.iter() {
-            if let Some(c) = re.captures(line) {
-                records.assign(re, &c);
+            if records.assign_match(re, line) {
                 if *then == Then::Record {
                     records.record();
                 }
                 continue 'lines;
             }
         }
-        if let Some(c) = xcvr.captures(line) {
-            records.assign(xcvr, &c);
+        if records.assign_match(xcvr, line) {
             records.record();
             continue;
         }
         // Power supplies and fans sit outside any FPC: forget the carried-down slot.
         if power.is_match(line) {
             records.clear_all();
-            if let Some(c) = power_row.captures(line) {
-                records.assign(power_row, &c);
+            if records.assign_match(power_row, line) {
                 records.record();
             }
             continue;
@@ -139,8 +135,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
         if fan.is_match(line) {
             records.clear_all();
             for re in [fan_row, fan_short] {
-                if let Some(c) = re.captures(line) {
-                    records.assign(re, &c);
+                if records.assign_match(re, line) {
                     records.record();
                     break;
                 }

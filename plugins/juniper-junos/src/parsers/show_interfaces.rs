@@ -1,6 +1,6 @@
 //! `show interfaces`: one record per physical interface and one per logical unit.
 
-use crate::record::{Field, Records, plain, re, required};
+use crate::record::{self, Field, plain, re, required};
 use serde_json::Value;
 
 const FIELDS: &[Field] = &[
@@ -42,19 +42,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
         ),
         re!(r"^\s+Destination:\s+(?P<destination>\S+),\s+Local:\s+(?P<local>\S+),.*"),
     ];
-    let mut records = Records::new(FIELDS);
-    for line in output.lines() {
-        if block_start.is_match(line) {
-            records.record();
-        }
-        if let Some((re, c)) = rules
-            .iter()
-            .find_map(|re| re.captures(line).map(|c| (*re, c)))
-        {
-            records.assign(re, &c);
-        }
-    }
-    records.finish()
+    record::blocks(FIELDS, output.lines(), block_start, &rules)
 }
 
 #[cfg(test)]

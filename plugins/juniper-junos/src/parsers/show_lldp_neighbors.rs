@@ -1,6 +1,6 @@
 //! `show lldp neighbors`: one record per row of the neighbour table.
 
-use crate::record::{Field, Records, re, required};
+use crate::record::{self, Field, re, required};
 use serde_json::Value;
 
 const FIELDS: &[Field] = &[
@@ -20,17 +20,8 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
     let row = re!(
         r"^(?P<local_interface>\S+)\s*(?P<parent_interface>\S+)\s+(?P<chassis_id>\S+)\s+(?P<neighbor_interface>\S+)\s+(?P<neighbor_name>\S+)"
     );
-    let mut records = Records::new(FIELDS);
-    for line in output.lines() {
-        if header.is_match(line) {
-            continue;
-        }
-        if let Some(c) = row.captures(line) {
-            records.assign(row, &c);
-            records.record();
-        }
-    }
-    records.finish()
+    // The header would pass for a row.
+    record::rows(FIELDS, output.lines().filter(|l| !header.is_match(l)), row)
 }
 
 #[cfg(test)]

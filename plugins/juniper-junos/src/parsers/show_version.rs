@@ -154,12 +154,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
             }
             continue;
         }
-        if let Some((re, c)) = simple
-            .iter()
-            .find_map(|re| re.captures(line).map(|c| (*re, c)))
-        {
-            records.assign(re, &c);
-        }
+        records.assign_first_match(&simple, line);
     }
     records.finish()
 }

@@ -26,11 +26,7 @@ pub(crate) fn parse(output: &str) -> Vec<Value> {
         if line.starts_with(|c: char| !c.is_whitespace()) {
             records.record();
         }
-        if let Some(c) = vlan.captures(line) {
-            records.assign(vlan, &c);
-        } else if let Some(c) = member.captures(line) {
-            records.assign(member, &c);
-        }
+        records.assign_first_match(&[vlan, member], line);
     }
     records.finish()
 }
