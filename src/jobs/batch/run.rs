@@ -73,12 +73,18 @@ impl Jobs {
                 Decision::Continue | Decision::Pause if last => {
                     return self.end_batch(&batch, &waves, status::FINISHED, None).await;
                 }
-                Decision::Continue => {
+                Decision::Continue | Decision::Pause => {
+                    // The next wave becomes current, running or paused until a resume.
+                    let next = if matches!(decision, Decision::Pause) {
+                        status::PAUSED
+                    } else {
+                        status::RUNNING
+                    };
                     let moved = store
                         .update_batch(
                             id,
                             status::RUNNING,
-                            status::RUNNING,
+                            next,
                             &text,
                             w as i64 + 1,
                             None,
@@ -86,28 +92,16 @@ impl Jobs {
                             None,
                         )
                         .await?;
+                    if matches!(decision, Decision::Pause) {
+                        tracing::info!(
+                            wave = w,
+                            "batch paused by its strategy; POST /batches/{id}/resume continues it"
+                        );
+                        return Ok(());
+                    }
                     if !moved {
                         return Ok(());
                     }
-                }
-                Decision::Pause => {
-                    store
-                        .update_batch(
-                            id,
-                            status::RUNNING,
-                            status::PAUSED,
-                            &text,
-                            w as i64 + 1,
-                            None,
-                            None,
-                            None,
-                        )
-                        .await?;
-                    tracing::info!(
-                        wave = w,
-                        "batch paused by its strategy; POST /batches/{id}/resume continues it"
-                    );
-                    return Ok(());
                 }
                 Decision::Abort => {
                     let reason = reason.unwrap_or_else(|| {
