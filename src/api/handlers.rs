@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::auth::{self, Caller};
 use super::json::{Json, JsonWithText};
+use super::query::Query;
 use super::request::ExecutionRequest;
 use super::{ApiError, AppState};
 use crate::jobs::Job;
@@ -264,7 +265,7 @@ pub async fn cancel_job(
 }
 
 /// Body of `POST /template/parse`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParseRequest {
     /// Platform (Netmiko name or alias).
