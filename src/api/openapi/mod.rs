@@ -1,7 +1,7 @@
 //! `GET /openapi.json` and `GET /docs`: the API described by an OpenAPI 3.1 document that
 //! utoipa generates from the request types the handlers deserialize (`api::request`,
-//! `api::handlers::ParseRequest`), the response shapes in [`schema`] and the operations in
-//! [`paths`], and Swagger UI serving it from files embedded at build time.
+//! `api::handlers::ParseRequest`), the response shapes in [`schema`] and [`system`], and the
+//! operations in [`paths`]; and Swagger UI serving it from files embedded at build time.
 //!
 //! What every route shares is added here, from the code that decides it rather than from a
 //! copy: each operation's role comes from [`auth::route_role`], the error responses from what
@@ -11,6 +11,7 @@
 
 mod paths;
 pub mod schema;
+mod system;
 
 use axum::Router;
 use axum::http::Method;
@@ -39,8 +40,9 @@ const OPEN_PATHS: &[&str] = &["/health", DOCUMENT_PATH, PAGE_PATH];
 const API_KEY: &str = "api_key";
 const BEARER: &str = "bearer";
 
-/// A host or `ip`, as `checks::host` accepts it: one token of letters, digits and `. - _ : %`.
-const HOST_PATTERN: &str = "^[A-Za-z0-9._:%-]+$";
+/// A host or `ip`, as `checks::host` accepts it: one token of letters, digits and `. - _ : %`
+/// (an empty `ip` is taken as not given).
+const HOST_PATTERN: &str = "^[A-Za-z0-9._:%-]*$";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -280,7 +282,10 @@ const BOUNDS: &[Bound] = &[
         o.exclusive_minimum = Some(0.into());
         o.maximum = Some(checks::MAX_CONNECT_TIMEOUT_SECS.into());
     }),
-    ("ConnectionArgs", "host", host),
+    ("ConnectionArgs", "host", |o| {
+        o.min_length = Some(1);
+        host(o);
+    }),
     ("ConnectionArgs", "ip", host),
     ("ConnectionArgs", "device_type", |o| {
         o.enum_values = Some(words(&platform::known_names(), true))
@@ -306,7 +311,6 @@ fn words(words: &[&str], nullable: bool) -> Vec<serde_json::Value> {
 }
 
 fn host(o: &mut Object) {
-    o.min_length = Some(1);
     o.max_length = Some(checks::MAX_HOST_LEN);
     o.pattern = Some(HOST_PATTERN.into());
 }

@@ -6,12 +6,22 @@
 
 #![allow(dead_code)] // The functions only carry the attributes; the derive reads those.
 
-use super::schema::{
-    BulkAccepted, ConfigStatus, Health, JobView, ParsedRecords, Plugins, SystemStats, TestResult,
-};
+use serde_json::json;
+
+use super::schema::{BulkAccepted, JobView, ParsedRecords, TestResult};
+use super::system::{ConfigStatus, Health, Plugins, SystemStats};
 use crate::api::error::ErrorBody;
 use crate::api::handlers::ParseRequest;
 use crate::api::request::ExecutionRequest;
+
+/// The examples name devices of `netpulse lab --devices 3 --vendor cisco_ios --vendor linux`
+/// (ports from 2200, user and password `admin`), so they work when tried against a gateway
+/// next to such a lab, as `.ci/schemathesis` runs it.
+macro_rules! lab_device {
+    () => {
+        json!({"device_type": "cisco_ios", "host": "127.0.0.1", "port": 2200, "username": "admin", "password": "admin"})
+    };
+}
 
 /// Run commands (or push config) on one device.
 ///
@@ -23,10 +33,14 @@ use crate::api::request::ExecutionRequest;
     path = "/device/exec",
     tag = "devices",
     params(
-        ("wait" = Option<f64>, Query, minimum = 0, maximum = 300,
+        ("wait" = Option<f64>, Query, minimum = 0, maximum = 300, example = 10,
             description = "Seconds to hold the answer until the job ends; 0 or absent answers at once."),
     ),
-    request_body = ExecutionRequest,
+    request_body(content = ExecutionRequest, example = json!({
+        "connection_args": lab_device!(),
+        "command": ["show version", "show ip interface brief"],
+        "parsing": {"name": "auto"},
+    })),
     responses(
         (status = 201, description = "The job, queued (or as it stood when the wait ended).", body = JobView),
         (status = 429, description = "The worker queue is full (`queue_full`), or a rate limit is reached (`rate_limited`); see `Retry-After`.",
@@ -44,7 +58,7 @@ fn exec() {}
     post,
     path = "/device/test",
     tag = "devices",
-    request_body = ExecutionRequest,
+    request_body(content = ExecutionRequest, example = json!({"connection_args": lab_device!()})),
     responses(
         (status = 200, description = "The outcome of the connect and login.", body = TestResult),
     )
@@ -63,7 +77,13 @@ fn test_device() {}
     post,
     path = "/device/bulk",
     tag = "devices",
-    request_body(content = ref("#/components/schemas/BulkRequest"), description = "The shared request, `devices` and `strategy`."),
+    request_body(content = ref("#/components/schemas/BulkRequest"), description = "The shared request, `devices` and `strategy`.",
+        example = json!({
+            "connection_args": {"device_type": "cisco_ios", "username": "admin", "password": "admin"},
+            "command": "show version",
+            "devices": [{"host": "127.0.0.1", "port": 2200}, {"host": "127.0.0.1", "port": 2202}],
+            "strategy": {"name": "rolling", "params": {"batch_size": 1}},
+        })),
     responses(
         (status = 201, description = "The batch and its jobs (or, when the strategy could not plan, the batch failed with its reason).", body = BulkAccepted),
         (status = 429, description = "A rate limit is reached (`rate_limited`); see `Retry-After`.",
