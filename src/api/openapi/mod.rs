@@ -287,6 +287,9 @@ const BOUNDS: &[Bound] = &[
         host(o);
     }),
     ("ConnectionArgs", "ip", host),
+    ("ConnectionArgs", "port", |o| {
+        o.maximum = Some(u16::MAX.into())
+    }),
     ("ConnectionArgs", "device_type", |o| {
         o.enum_values = Some(words(&platform::known_names(), true))
     }),

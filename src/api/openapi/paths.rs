@@ -118,7 +118,7 @@ fn get_batch() {}
 )]
 fn resume_batch() {}
 
-/// Job records, newest first; the total matching is in `X-Total-Count`.
+/// Job records, newest first; the total matching is in X-Total-Count.
 #[utoipa::path(
     get,
     path = "/jobs",
@@ -200,7 +200,7 @@ fn list_plugins() {}
 )]
 fn system_stats() {}
 
-/// Prometheus text exposition of every `netpulse_*` family.
+/// Prometheus text exposition of every netpulse_* family.
 #[utoipa::path(
     get,
     path = "/metrics",
