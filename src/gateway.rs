@@ -65,6 +65,8 @@ pub struct Gateway {
     pub plugin_watch: plugin::watch::WatchGuard,
     /// The SSH session pool.
     pub pool: Pool,
+    /// The result cache.
+    pub cache: Cache,
     /// Background tasks (pool reaper, reload applier, metrics sampler), aborted on drop.
     pub tasks: Vec<tokio::task::JoinHandle<()>>,
     /// The live config.
@@ -84,24 +86,10 @@ impl Drop for Gateway {
 /// How often gauges (pool, queue, workers) are sampled for metrics and alerts.
 const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 
-/// Copies the pool, queue and worker gauges into the metrics (also done when read, so a
-/// threshold just crossed shows at once).
-pub fn sample(metrics: &Metrics, jobs: &Jobs) {
-    let pool = jobs.deps().pool.stats();
-    metrics.pool_sessions(
-        pool.total as u64,
-        pool.active as u64,
-        pool.idle as u64,
-        pool.waiters as u64,
-    );
-    metrics.pool_utilization(pool.utilization);
-    metrics.queue_depth(jobs.queue_depth() as u64);
-    metrics.busy_workers(jobs.busy_workers() as u64);
-}
-
 /// Applies each published config to the subsystems that tune live: pool bounds and
-/// timeouts, plugin limits and template directories, API keys. Thresholds are read at
-/// evaluation time, so they need nothing here.
+/// timeouts, plugin limits and template directories, API keys, and what the job service
+/// tunes (allowed targets, cache, workers, webhooks). Thresholds are read at evaluation
+/// time, so they need nothing here.
 async fn apply_reloads(live: Live, state: AppState, pool: Pool, host: Arc<Host>, base: PathBuf) {
     let mut updates = live.subscribe();
     while updates.changed().await.is_ok() {
@@ -124,20 +112,7 @@ async fn apply_reloads(live: Live, state: AppState, pool: Pool, host: Arc<Host>,
             plugin::watch::rescan(&host).await;
         }
         state.set_api_keys(config.effective_api_keys());
-        state
-            .jobs()
-            .deps()
-            .targets
-            .set(&config.security.allowed_targets);
-        state
-            .jobs()
-            .deps()
-            .cache
-            .apply(&CacheSettings::from_config(&config.cache));
-        state
-            .jobs()
-            .resize(config.worker.pool_size, config.worker.queue_size);
-        state.jobs().deps().webhooks.apply(config.clone());
+        state.jobs().apply(&config);
         tracing::info!("config reload applied");
     }
 }
@@ -194,7 +169,7 @@ pub async fn build(config: Config, base: &Path) -> Result<Gateway, Error> {
     let live = Live::new(
         PathBuf::from("(built-in defaults)"),
         config,
-        metrics.clone(),
+        metrics.reload_counter(),
     );
     start(live, metrics, base).await
 }
@@ -225,7 +200,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         .await
         .map_err(Error::Watch)?;
     let vendors = Arc::new(jobs::PluginVendors::new(host.clone()));
-    if let Some(dropped) = crate::cache::CredentialHasher::retire_database_key(&store).await? {
+    if let Some(dropped) = crate::cache::retire_database_key(&store).await? {
         tracing::info!(
             dropped,
             "removed the cache credential key from the database (it now derives from the sealing key); cached outputs from before are dropped"
@@ -274,13 +249,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         metrics.clone(),
     );
     jobs.recover().await?;
-    let state = AppState::new(
-        live.clone(),
-        metrics.clone(),
-        jobs.clone(),
-        connector,
-        host.clone(),
-    );
+    let state = AppState::new(live.clone(), metrics.clone(), jobs.clone(), host.clone());
     let applier = tokio::spawn(apply_reloads(
         live.clone(),
         state.clone(),
@@ -288,14 +257,14 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         host.clone(),
         base.to_path_buf(),
     ));
-    let warmer = tokio::spawn(warm_cache(live.clone(), state.clone()));
+    let warmer = jobs.spawn_cache_warming(live.clone());
     let sampler = {
-        let (metrics, jobs) = (metrics.clone(), jobs.clone());
+        let jobs = jobs.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(SAMPLE_EVERY);
             loop {
                 tick.tick().await;
-                sample(&metrics, &jobs);
+                jobs.sample_metrics();
             }
         })
     };
@@ -306,50 +275,9 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         plugins: host,
         plugin_watch,
         pool,
+        cache,
         tasks: vec![reaper, applier, sampler, warmer],
         live,
         metrics,
     })
-}
-
-/// Cache warming (the seed's CacheWarmer): `cache.warm.hosts` (inventory names) ×
-/// `cache.warm.commands` at start and every `cache.warm.interval` seconds when above zero,
-/// as ordinary jobs (so through the pool, the queue's bound and the workers' concurrency),
-/// each refreshing its cache entry. Failures are recorded on their jobs and logged, never fatal.
-async fn warm_cache(live: Live, state: AppState) {
-    loop {
-        let config = live.current();
-        let warm = &config.cache.warm;
-        let known = state.jobs().deps().parsers.known();
-        for host in &warm.hosts {
-            for command in &warm.commands {
-                let body = serde_json::json!({
-                    "device": host,
-                    "command": command,
-                    "parsing": {"name": "auto"},
-                    "cache": {"enabled": true, "refresh": true},
-                });
-                let submitted =
-                    match serde_json::from_value::<crate::api::request::ExecutionRequest>(body) {
-                        Ok(request) => match request.into_spec(&config, &known) {
-                            Ok(spec) => state
-                                .jobs()
-                                .submit(spec)
-                                .await
-                                .map(|_| ())
-                                .map_err(|e| e.to_string()),
-                            Err(e) => Err(e.to_string()),
-                        },
-                        Err(e) => Err(e.to_string()),
-                    };
-                if let Err(error) = submitted {
-                    tracing::warn!(device = %host, %command, %error, "cache warming skipped");
-                }
-            }
-        }
-        if warm.interval == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_secs(warm.interval)).await;
-    }
 }

@@ -95,7 +95,7 @@ enum PluginCommand {
         corpus: PathBuf,
         /// Engine to judge.
         #[arg(long, value_enum, default_value = "bundled")]
-        engine: netpulse::cli::Engine,
+        engine: netpulse::serve::Engine,
         /// With --engine bundled: only the commands the bundled plugins claim to parse.
         #[arg(long)]
         only_bundled: bool,
@@ -179,7 +179,7 @@ fn plugin_command(command: PluginCommand) -> anyhow::Result<bool> {
     };
     match command {
         PluginCommand::List { config } => {
-            netpulse::cli::plugin_list(&load(&config)?, &base).map(|()| true)
+            netpulse::serve::plugin_list(&load(&config)?, &base).map(|()| true)
         }
         PluginCommand::Parse {
             platform,
@@ -187,16 +187,21 @@ fn plugin_command(command: PluginCommand) -> anyhow::Result<bool> {
             parser,
             config,
             file,
-        } => {
-            netpulse::cli::plugin_parse(&load(&config)?, &base, &platform, &command, &parser, &file)
-                .map(|()| true)
-        }
+        } => netpulse::serve::plugin_parse(
+            &load(&config)?,
+            &base,
+            &platform,
+            &command,
+            &parser,
+            &file,
+        )
+        .map(|()| true),
         PluginCommand::Conformance {
             corpus,
             engine,
             only_bundled,
             bench,
-        } => netpulse::cli::plugin_conformance(&corpus, engine, only_bundled, bench),
+        } => netpulse::serve::plugin_conformance(&corpus, engine, only_bundled, bench),
     }
 }
 
@@ -204,13 +209,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { config: path } => {
             let config = config::load(&path)?;
-            netpulse::cli::init_logging(&config.logging);
+            netpulse::serve::init_logging(&config.logging);
             let base = std::env::current_dir().context("read the current directory")?;
-            netpulse::cli::serve(config, &path, &base).await
+            netpulse::serve::serve(config, &path, &base).await
         }
-        Command::Demo { devices, port } => netpulse::cli::demo(devices, port).await,
+        Command::Demo { devices, port } => netpulse::serve::demo(devices, port).await,
         Command::Lab(args) => {
-            netpulse::cli::init_logging(&config::Logging::default());
+            netpulse::serve::init_logging(&config::Logging::default());
             netpulse::lab::run(args.into_options())
                 .await
                 .context("run the device lab")

@@ -439,12 +439,12 @@ async fn a_restart_runs_queued_jobs_and_fails_interrupted_ones() {
         // Pause the workers' view: write rows directly as queued, then set states.
         let id = uuid::Uuid::new_v4().to_string();
         let row = netpulse::jobs::new_row(&id, &spec, chrono::Utc::now(), None);
-        let sealed = first
-            .jobs
-            .deps()
-            .sealer
-            .seal(&id, spec.source.as_deref().unwrap())
-            .unwrap();
+        // The gateway's sealer is the key file's: the same file seals the same way.
+        let sealed =
+            netpulse::jobs::seal::Sealer::load(&dir.path().join(&config.worker.sealing_key_file))
+                .unwrap()
+                .seal(&id, spec.source.as_deref().unwrap())
+                .unwrap();
         store.insert_job(&row, Some(&sealed)).await.unwrap();
         ids.push(id);
     }

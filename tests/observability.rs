@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use netpulse::config::watch::{self, Live, Outcome, Trigger};
-use netpulse::config::{self, Config, Thresholds};
+use netpulse::config::{self, Config};
 use netpulse::metrics::{Alert, Metrics, Severity};
 use prometheus_parse::{Scrape, Value};
 
@@ -412,7 +412,7 @@ async fn walk(
     critical: impl Fn(&Metrics),
     clear: impl Fn(&Metrics),
 ) {
-    let t = Thresholds::default();
+    let t = default_thresholds();
     assert_eq!(
         severity_of(&m.alerts(&t, WINDOW), name),
         None,
@@ -497,7 +497,7 @@ async fn api_response_time_raises_on_the_window_mean_and_clears() {
     .await;
     // Clearing by fast traffic diluting the mean, then by the window sliding past.
     window_passes().await;
-    let t = Thresholds::default();
+    let t = default_thresholds();
     (0..10).for_each(|_| m.http_request("/jobs", 200, 6.0));
     assert_eq!(
         severity_of(&m.alerts(&t, WINDOW), "api_response_time"),
@@ -549,7 +549,7 @@ async fn cache_hit_rate_alerts_below_its_threshold() {
     let log = Transitions::default();
     let _guard = log.install();
     let m = Metrics::new();
-    let t = Thresholds::default();
+    let t = default_thresholds();
     // 80% hits is above the 70% threshold: no alert, the rate alerts only below.
     (0..8).for_each(|_| m.cache_lookup("l1"));
     (0..2).for_each(|_| m.cache_lookup("miss"));
@@ -588,7 +588,7 @@ async fn worker_queue_is_critical_when_full() {
     )
     .await;
     // A refusal without HTTP (queue_rejected) counts too.
-    let t = Thresholds::default();
+    let t = default_thresholds();
     m.queue_rejected();
     let alerts = m.alerts(&t, WINDOW);
     assert_eq!(
@@ -606,7 +606,7 @@ async fn worker_queue_is_critical_when_full() {
 async fn slide_then_check(m: &Metrics, name: &str) {
     window_passes().await;
     assert_eq!(
-        severity_of(&m.alerts(&Thresholds::default(), WINDOW), name),
+        severity_of(&m.alerts(&default_thresholds(), WINDOW), name),
         None
     );
 }
@@ -616,7 +616,7 @@ async fn a_raised_alert_clears_when_the_window_slides_past_its_samples() {
     let log = Transitions::default();
     let _guard = log.install();
     let m = Metrics::new();
-    let t = Thresholds::default();
+    let t = default_thresholds();
     (0..3).for_each(|_| m.db_query(5.0));
     (0..3).for_each(|_| m.http_request("/x", 200, 50.0));
     let alerts = m.alerts(&t, WINDOW);
@@ -651,7 +651,7 @@ async fn start(text: &str) -> Fixture {
     std::fs::write(&path, text).expect("write config");
     let initial = config::load(&path).expect("initial config is valid");
     let metrics = Metrics::new();
-    let (live, guard) = watch::watch(path.clone(), initial, metrics.clone())
+    let (live, guard) = watch::watch(path.clone(), initial, metrics.reload_counter())
         .await
         .expect("watch");
     Fixture {
@@ -843,4 +843,9 @@ async fn save_to_applied_latency_over_twenty_edits() {
         ms(took[took.len() * 9 / 10]),
         ms(took[took.len() - 1]),
     );
+}
+
+/// The alert limits of the shipped defaults (`monitoring.thresholds`).
+fn default_thresholds() -> netpulse::metrics::Thresholds {
+    netpulse::api::handlers::alert_thresholds(&Config::default())
 }

@@ -29,7 +29,7 @@ async fn serve(
 ) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    gw.jobs.deps().webhooks.listening_on(addr);
+    gw.jobs.webhooks().listening_on(addr);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server::serve(
         listener,
@@ -500,7 +500,7 @@ async fn the_destination_is_checked_again_at_delivery() {
         &json!({"url": format!("http://{receiver}/hook")}),
     )
     .unwrap();
-    let targets = h.gw.jobs.deps().webhooks.clone();
+    let targets = h.gw.jobs.webhooks().clone();
     targets.admit(&hook).await.unwrap();
     let mut config = (*h.gw.live.current()).clone();
     config.webhooks.deny = vec![receiver.ip().to_string()];
@@ -615,12 +615,7 @@ async fn the_cache_key_is_not_in_the_database_and_an_old_one_is_retired() {
         "rows hashed under it went too"
     );
     // The hasher is the sealing key's: another gateway with the same key file agrees.
-    let hash = gw
-        .jobs
-        .deps()
-        .cache
-        .credential_hasher()
-        .hash("admin", "admin");
+    let hash = gw.cache.credential_hasher().hash("admin", "admin");
     let sealer = netpulse::jobs::seal::Sealer::load(
         &dir.path()
             .join(&test_config(dir.path()).worker.sealing_key_file),
@@ -662,11 +657,11 @@ async fn store_throughput_full_vs_normal() {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
                 for i in 0..JOBS / CONCURRENCY {
-                    let now = netpulse::jobs::model::now();
+                    let now = netpulse::time::now();
                     let row = JobRow {
                         id: format!("{t}-{i}"),
                         status: "queued".into(),
-                        queue: "fifo".into(),
+                        queue: netpulse::jobs::QueueStrategy::Fifo.as_str().into(),
                         worker: None,
                         created_at: now.clone(),
                         started_at: None,
@@ -692,7 +687,14 @@ async fn store_throughput_full_vs_normal() {
                     store.insert_job(&row, Some("sealed")).await.unwrap();
                     store.mark_started(&row.id, "w", &now).await.unwrap();
                     store
-                        .finish_job(&row.id, "finished", &now, "{\"ok\":1}", None, None)
+                        .finish_job(
+                            &row.id,
+                            netpulse::store::JobStatus::Finished,
+                            &now,
+                            "{\"ok\":1}",
+                            None,
+                            None,
+                        )
                         .await
                         .unwrap();
                 }

@@ -264,7 +264,8 @@ async fn key_changes_apply_on_live_reload() {
     // JSON is YAML: the config serialises as a valid file.
     std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
     let metrics = netpulse::metrics::Metrics::new();
-    let live = netpulse::config::watch::Live::new(path.clone(), config.clone(), metrics.clone());
+    let live =
+        netpulse::config::watch::Live::new(path.clone(), config.clone(), metrics.reload_counter());
     let gw = netpulse::gateway::start(live.clone(), metrics, dir.path())
         .await
         .unwrap();

@@ -164,9 +164,9 @@ async fn store_roundtrip_and_cancel_on_postgresql() {
     let row = JobRow {
         id: uuid::Uuid::new_v4().to_string(),
         status: "queued".into(),
-        queue: "fifo".into(),
+        queue: netpulse::jobs::QueueStrategy::Fifo.as_str().into(),
         worker: None,
-        created_at: netpulse::jobs::model::now(),
+        created_at: netpulse::time::now(),
         started_at: None,
         ended_at: None,
         host: "r1".into(),
@@ -191,14 +191,14 @@ async fn store_roundtrip_and_cancel_on_postgresql() {
     assert_eq!(store.get_job(&row.id).await.unwrap().unwrap(), row);
     assert_eq!(
         store
-            .cancel_job(&row.id, &netpulse::jobs::model::now())
+            .cancel_job(&row.id, &netpulse::time::now())
             .await
             .unwrap(),
         CancelOutcome::Canceled
     );
     assert_eq!(
         store
-            .cancel_job(&row.id, &netpulse::jobs::model::now())
+            .cancel_job(&row.id, &netpulse::time::now())
             .await
             .unwrap(),
         CancelOutcome::NotQueued("canceled".into())

@@ -1,7 +1,5 @@
 //! Route handlers: thin, each turning HTTP into a call on the job service and back.
 
-use std::time::Instant;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
@@ -13,10 +11,7 @@ use super::json::{Json, JsonWithText};
 use super::query::Query;
 use super::request::ExecutionRequest;
 use super::{ApiError, AppState};
-use crate::jobs::Job;
-use crate::ssh;
-use crate::ssh::pool::Session;
-use crate::store::JobFilter;
+use crate::jobs::{Job, JobFilter, JobStatus};
 
 /// Default and largest page for `GET /jobs`.
 const DEFAULT_PAGE: i64 = 50;
@@ -54,7 +49,7 @@ pub async fn exec(
     let config = state.config();
     // The list copies every plugin's name; only a request that names a parser needs it.
     let known = match &request.parsing {
-        Some(_) => state.jobs().deps().parsers.known(),
+        Some(_) => state.jobs().known_parsers(),
         None => Vec::new(),
     };
     let wait = super::checks::wait(query.wait.as_deref())?;
@@ -63,7 +58,7 @@ pub async fn exec(
         .rate_limits()
         .check_devices(&config, || vec![spec.target.label()])?;
     spec.submitted_by = Some(caller.name.to_string());
-    state.jobs().deps().targets.check(&spec.target).await?;
+    state.jobs().allowed_targets().check(&spec.target).await?;
     // Kept (sealed) with the job so it can still run after a restart.
     spec.source = Some(text);
     let submitted = match wait {
@@ -94,15 +89,11 @@ pub async fn bulk(
         return Err(ApiError::ShuttingDown);
     }
     let config = state.config();
-    let deps = state.jobs().deps();
-    let mut submission = super::bulk::parse(
-        body,
-        &config,
-        &deps.parsers.known(),
-        &deps.strategies.names(),
-    )?;
+    let jobs = state.jobs();
+    let mut submission =
+        super::bulk::parse(body, &config, &jobs.known_parsers(), &jobs.strategy_names())?;
     auth::admit_bulk(&state, &caller, &config, &mut submission)?;
-    super::bulk::check_targets(&deps.targets, &submission).await?;
+    super::bulk::check_targets(jobs.allowed_targets(), &submission).await?;
     let hosts: Vec<String> = submission
         .devices
         .iter()
@@ -160,34 +151,15 @@ pub async fn test_device(
     state
         .rate_limits()
         .check_devices(&config, || vec![spec.target.label()])?;
-    state.jobs().deps().targets.check(&spec.target).await?;
-    let started = Instant::now();
-    let outcome: Result<Value, ssh::Error> = async {
-        let deps = state.jobs().deps();
-        match crate::jobs::runner::open_session(deps, &spec).await? {
-            Session::Exec(conn) => {
-                let connect_ms = conn.connect_time.as_secs_f64() * 1000.0;
-                let out = ssh::exec::run(&conn, "true", deps.connector.connect_timeout).await;
-                Session::Exec(conn).close().await;
-                Ok(json!({"driver": "exec", "exit_status": out?.exit_status, "connect_ms": connect_ms}))
-            }
-            Session::Cli(session) => {
-                let connect_ms = session.connect_time().as_secs_f64() * 1000.0;
-                let privileged = session.is_privileged();
-                session.close().await;
-                Ok(json!({"driver": "cli", "privileged": privileged, "connect_ms": connect_ms}))
-            }
-        }
-    }
-    .await;
-    let latency = started.elapsed().as_secs_f64();
-    let timestamp = crate::jobs::model::now();
-    Ok(axum::Json(match outcome {
+    state.jobs().allowed_targets().check(&spec.target).await?;
+    let check = state.jobs().check_device(&spec).await;
+    let (latency, timestamp) = (check.latency.as_secs_f64(), crate::time::now());
+    Ok(axum::Json(match check.outcome {
         Ok(result) => {
             json!({"success": true, "latency": latency, "error": null, "result": result, "timestamp": timestamp})
         }
         Err(e) => {
-            json!({"success": false, "latency": latency, "error": e.to_string(), "result": null, "timestamp": timestamp})
+            json!({"success": false, "latency": latency, "error": e, "result": null, "timestamp": timestamp})
         }
     }))
 }
@@ -213,10 +185,11 @@ pub async fn list_jobs(
     Query(query): Query<ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     if let Some(status) = &query.status
-        && !["queued", "started", "finished", "failed", "canceled"].contains(&status.as_str())
+        && JobStatus::parse(status).is_none()
     {
         return Err(ApiError::Invalid(format!(
-            "status: unknown status {status:?}; known: queued, started, finished, failed, canceled"
+            "status: unknown status {status:?}; known: {}",
+            JobStatus::known()
         )));
     }
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
@@ -316,39 +289,39 @@ pub async fn list_plugins(State(state): State<AppState>) -> axum::Json<Value> {
 pub async fn system_stats(State(state): State<AppState>) -> axum::Json<Value> {
     let jobs = state.jobs();
     let config = state.config();
-    let pool = jobs.deps().pool.stats();
+    jobs.sample_metrics();
+    let figures = jobs.figures();
     let (plugins, refused) = state.plugins().describe();
-    crate::gateway::sample(state.metrics(), jobs);
     let alerts = state
         .metrics()
-        .alerts(&config.monitoring.thresholds, config.monitoring.window);
-    let figures = state.metrics().monitor().figures(config.monitoring.window);
+        .alerts(&alert_thresholds(&config), config.monitoring.window);
+    let window = state.metrics().monitor().figures(config.monitoring.window);
     axum::Json(json!({
         "uptime_seconds": state.uptime(),
         "alerts": alerts,
-        "window": figures,
+        "window": window,
         "queue": {
-            "depth": jobs.queue_depth(),
-            "size": jobs.queue_size(),
+            "depth": figures.queue_depth,
+            "size": figures.queue_size,
         },
         "workers": {
             "size": config.worker.pool_size,
-            "busy": jobs.busy_workers(),
+            "busy": figures.busy_workers,
         },
-        "connection_pool": pool,
-        "cache": jobs.deps().cache.stats(),
+        "connection_pool": figures.pool,
+        "cache": figures.cache,
         "plugins": {"loaded": plugins.len(), "refused": refused.len()},
     }))
 }
 
 /// `GET /metrics`: Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    crate::gateway::sample(state.metrics(), state.jobs());
+    state.jobs().sample_metrics();
     let config = state.config();
     // Evaluating alerts here keeps the alert gauge current for scrapers.
     state
         .metrics()
-        .alerts(&config.monitoring.thresholds, config.monitoring.window);
+        .alerts(&alert_thresholds(&config), config.monitoring.window);
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -356,6 +329,18 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics().render(),
     )
+}
+
+/// The alert rules' limits from `monitoring.thresholds`, as the metrics module takes them.
+pub fn alert_thresholds(config: &crate::config::Config) -> crate::metrics::Thresholds {
+    let t = &config.monitoring.thresholds;
+    crate::metrics::Thresholds {
+        api_response_time: t.api_response_time,
+        connection_pool_utilization: t.connection_pool_utilization,
+        cache_hit_rate: t.cache_hit_rate,
+        database_query_time: t.database_query_time,
+        worker_queue_size: t.worker_queue_size,
+    }
 }
 
 /// `GET /config`: the effective config (secrets redacted), its file, last reload, pending keys.

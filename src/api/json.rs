@@ -54,7 +54,7 @@ fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// [`Json`] that also keeps the body as sent, for a caller that stores the request: the
-/// text it parsed from costs nothing to keep, where serializing the parsed value back cost
+/// text it parsed from costs nothing to keep, where serializing the parsed value back costs
 /// a cache hit about 1.5% of its CPU.
 pub struct JsonWithText<T>(pub T, pub String);
 

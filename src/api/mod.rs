@@ -39,7 +39,6 @@ use crate::config::watch::Live;
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::plugin::Host;
-use crate::ssh::Connector;
 
 pub use error::ApiError;
 
@@ -51,7 +50,6 @@ pub struct AppState {
 
 struct StateInner {
     jobs: Jobs,
-    connector: Connector,
     plugins: Arc<Host>,
     live: Live,
     metrics: Metrics,
@@ -62,18 +60,11 @@ struct StateInner {
 
 impl AppState {
     /// Builds the state; API keys come from the config and `NETPULSE_API_KEYS`.
-    pub fn new(
-        live: Live,
-        metrics: Metrics,
-        jobs: Jobs,
-        connector: Connector,
-        plugins: Arc<Host>,
-    ) -> Self {
+    pub fn new(live: Live, metrics: Metrics, jobs: Jobs, plugins: Arc<Host>) -> Self {
         let keys = Arc::new(auth::Keys::new(&live.current().effective_api_keys()));
         Self {
             inner: Arc::new(StateInner {
                 jobs,
-                connector,
                 plugins,
                 live,
                 metrics,
@@ -87,11 +78,6 @@ impl AppState {
     /// The job service.
     pub fn jobs(&self) -> &Jobs {
         &self.inner.jobs
-    }
-
-    /// The SSH connector (for `/device/test`).
-    pub fn connector(&self) -> &Connector {
-        &self.inner.connector
     }
 
     /// The plugin host.

@@ -4,14 +4,15 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{ApiError, checks, inventory};
 use crate::config::{Config, platform};
+use crate::device::{Auth, Secret, Target};
 use crate::jobs::model::CacheRequest;
 use crate::jobs::webhook::Webhook;
-use crate::jobs::{Driver, JobSpec, Work};
-use crate::ssh::{Auth, Secret, Target};
+use crate::jobs::{Driver, JobSpec, QueueStrategy, Work};
 
 /// A string or a list of strings (NetPulse accepts both for `command` and `config`).
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -165,9 +166,9 @@ fn at_default(value: &Option<Value>) -> bool {
     }
 }
 
-/// What a job's record keeps of its request: no secret, written straight to text (it went
-/// through a `Value` before, a few percent of a cache hit's CPU). Fields in name order, as
-/// the `Value` wrote them.
+/// What a job's record keeps of its request: no secret, written straight to text (no
+/// intermediate `Value`: this runs for every job, cache hits included). Fields in name
+/// order, as stored records have them.
 #[derive(Serialize)]
 struct Redacted<'a> {
     cache: Option<&'a CacheControl>,
@@ -195,7 +196,62 @@ struct RedactedArgs<'a> {
 
 impl ExecutionRequest {
     /// Checks every rule and builds the job spec; `known_parsers` lists accepted parser names.
+    /// Each step checks one part of the request and names the field at fault.
     pub fn into_spec(self, config: &Config, known_parsers: &[String]) -> Result<JobSpec, ApiError> {
+        self.refuse_unsupported()?;
+        let work = self.work()?;
+        let resolved = match &self.device {
+            Some(name) => inventory::resolve(config, name, &self.connection_args)?,
+            None => self.connection_args.clone(),
+        };
+        let (device_type, target) = connection(&resolved)?;
+        let driver = self.driver(device_type, &work)?;
+        let queue = self.queue()?;
+        let parsing = self.parser(known_parsers)?;
+        let secret = self.enable_secret(&resolved)?;
+        let bounds = self.bounds(config, &resolved)?;
+        let webhook = match &self.webhook {
+            None | Some(Value::Null) => None,
+            Some(hook) => Some(Webhook::from_json(hook).map_err(|e| invalid(e.to_string()))?),
+        };
+        let redacted_request = self.redacted(
+            device_type,
+            &target,
+            &bounds,
+            parsing.as_deref(),
+            queue,
+            webhook.as_ref(),
+        );
+        let cache = match (&self.cache, &work) {
+            (Some(c), Work::Commands(_)) => CacheRequest {
+                enabled: c.enabled.unwrap_or(true),
+                ttl: bounds.cache_ttl,
+                refresh: c.refresh.unwrap_or(false),
+            },
+            _ => CacheRequest::default(),
+        };
+        Ok(JobSpec {
+            cache,
+            target,
+            device_type: device_type.to_string(),
+            driver,
+            work,
+            secret,
+            parsing,
+            queue,
+            execution_timeout: bounds.execution_timeout,
+            ttl: bounds.ttl,
+            redacted_request,
+            source: None,
+            retry_on_restart: self.retry_on_restart.unwrap_or(false),
+            result_ttl: bounds.result_ttl,
+            webhook,
+            submitted_by: None,
+        })
+    }
+
+    /// NetPulse fields this gateway does not implement are refused unless at their default.
+    fn refuse_unsupported(&self) -> Result<(), ApiError> {
         for (field, value) in [
             ("driver_args", &self.driver_args),
             ("audit_mode", &self.audit_mode),
@@ -211,6 +267,11 @@ impl ExecutionRequest {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// `command` (show commands) or `config` (lines to push): exactly one, every line set.
+    fn work(&self) -> Result<Work, ApiError> {
         let work = match (&self.command, &self.config) {
             (Some(_), Some(_)) => {
                 return Err(invalid("command and config: give one of them, not both"));
@@ -229,48 +290,11 @@ impl ExecutionRequest {
                 work.kind()
             )));
         }
-        let resolved = match &self.device {
-            Some(name) => inventory::resolve(config, name, &self.connection_args)?,
-            None => self.connection_args.clone(),
-        };
-        let args = &resolved;
-        let device_type = args
-            .device_type
-            .as_deref()
-            .ok_or_else(|| invalid("connection_args.device_type: required"))?;
-        let device_type = platform::canonical(device_type).ok_or_else(|| {
-            invalid(format!(
-                "connection_args.device_type: unknown platform {device_type:?}; known: {}",
-                platform::known_names().join(", ")
-            ))
-        })?;
-        let host = args
-            .host
-            .as_deref()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| invalid("connection_args.host: required"))?;
-        checks::host("connection_args.host", host)?;
-        let connect_addr = args.ip.clone().filter(|ip| !ip.is_empty());
-        if let Some(ip) = &connect_addr {
-            checks::host("connection_args.ip", ip)?;
-        }
-        let username = args
-            .username
-            .clone()
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| invalid("connection_args.username: required"))?;
-        let auth = match (&args.password, &args.private_key) {
-            (_, Some(key)) if !key.trim().is_empty() => Auth::Key {
-                pem: Secret::new(key.clone()),
-                passphrase: args.passphrase.clone().map(Secret::new),
-            },
-            (Some(password), _) => Auth::Password(Secret::new(password.clone())),
-            _ => {
-                return Err(invalid(
-                    "connection_args.password or connection_args.private_key: one is required",
-                ));
-            }
-        };
+        Ok(work)
+    }
+
+    /// `driver`: the CLI for network devices, exec for Linux hosts, unless named.
+    fn driver(&self, device_type: &str, work: &Work) -> Result<Driver, ApiError> {
         let driver = match self.driver.as_deref() {
             None if device_type == "linux" => Driver::Exec,
             None => Driver::Cli,
@@ -287,34 +311,51 @@ impl ExecutionRequest {
                 "config: the exec driver runs commands only; use driver netmiko",
             ));
         }
-        let queue = match self.queue_strategy.as_deref() {
-            None | Some("fifo") => "fifo",
-            Some("pinned") => "pinned",
-            Some(other) => {
-                return Err(invalid(format!(
-                    "queue_strategy: unknown strategy {other:?}; known: fifo, pinned"
-                )));
-            }
-        };
-        let parsing = match &self.parsing {
-            None => None,
-            Some(p) if known_parsers.iter().any(|k| k == &p.name) => Some(p.name.clone()),
-            Some(p) => {
-                return Err(invalid(format!(
-                    "parsing.name: unknown parser {:?}; known: {}",
-                    p.name,
-                    known_parsers.join(", ")
-                )));
-            }
-        };
-        let secret = match (&args.secret, self.enable_mode) {
-            (_, Some(false)) => None,
-            (Some(secret), _) if !secret.is_empty() => Some(Secret::new(secret.clone())),
-            (_, Some(true)) => {
-                return Err(invalid("enable_mode: needs connection_args.secret"));
-            }
-            _ => None,
-        };
+        Ok(driver)
+    }
+
+    /// `queue_strategy`: `fifo` (default) or `pinned`.
+    fn queue(&self) -> Result<QueueStrategy, ApiError> {
+        match self.queue_strategy.as_deref() {
+            None => Ok(QueueStrategy::Fifo),
+            Some(word) => QueueStrategy::requested(word).ok_or_else(|| {
+                let known: Vec<&str> = QueueStrategy::REQUESTABLE
+                    .iter()
+                    .map(|q| q.as_str())
+                    .collect();
+                invalid(format!(
+                    "queue_strategy: unknown strategy {word:?}; known: {}",
+                    known.join(", ")
+                ))
+            }),
+        }
+    }
+
+    /// `parsing.name`, one of the parsers loaded now.
+    fn parser(&self, known_parsers: &[String]) -> Result<Option<String>, ApiError> {
+        match &self.parsing {
+            None => Ok(None),
+            Some(p) if known_parsers.iter().any(|k| k == &p.name) => Ok(Some(p.name.clone())),
+            Some(p) => Err(invalid(format!(
+                "parsing.name: unknown parser {:?}; known: {}",
+                p.name,
+                known_parsers.join(", ")
+            ))),
+        }
+    }
+
+    /// The enable secret, unless `enable_mode: false`; `enable_mode: true` needs one.
+    fn enable_secret(&self, args: &ConnectionArgs) -> Result<Option<Secret>, ApiError> {
+        match (&args.secret, self.enable_mode) {
+            (_, Some(false)) => Ok(None),
+            (Some(secret), _) if !secret.is_empty() => Ok(Some(Secret::new(secret.clone()))),
+            (_, Some(true)) => Err(invalid("enable_mode: needs connection_args.secret")),
+            _ => Ok(None),
+        }
+    }
+
+    /// Every duration in the request, each within its bound before any arithmetic.
+    fn bounds(&self, config: &Config, args: &ConnectionArgs) -> Result<Bounds, ApiError> {
         let execution_timeout = match self.execution_timeout {
             None => Duration::from_secs(config.worker.timeout),
             Some(t) => {
@@ -328,26 +369,33 @@ impl ExecutionRequest {
                 checks::MAX_CONNECT_TIMEOUT_SECS,
             )?;
         }
-        let ttl = checks::whole_secs("ttl", self.ttl, checks::MAX_TTL_SECS)?;
-        let result_ttl =
-            checks::whole_secs("result_ttl", self.result_ttl, checks::MAX_RESULT_TTL_SECS)?;
-        let cache_ttl = checks::whole_secs(
-            "cache.ttl",
-            self.cache.as_ref().and_then(|c| c.ttl),
-            checks::MAX_CACHE_TTL_SECS,
-        )?;
-        let webhook = match &self.webhook {
-            None | Some(Value::Null) => None,
-            Some(hook) => Some(Webhook::from_json(hook).map_err(|e| invalid(e.to_string()))?),
-        };
-        let target = Target {
-            host: host.to_string(),
-            port: args.port.unwrap_or(22),
-            connect_addr,
-            username,
-            auth,
-        };
-        let redacted_request = serde_json::value::to_raw_value(&Redacted {
+        Ok(Bounds {
+            execution_timeout,
+            ttl: checks::whole_secs("ttl", self.ttl, checks::MAX_TTL_SECS)?,
+            result_ttl: checks::whole_secs(
+                "result_ttl",
+                self.result_ttl,
+                checks::MAX_RESULT_TTL_SECS,
+            )?,
+            cache_ttl: checks::whole_secs(
+                "cache.ttl",
+                self.cache.as_ref().and_then(|c| c.ttl),
+                checks::MAX_CACHE_TTL_SECS,
+            )?,
+        })
+    }
+
+    /// What the job's record keeps of the request: everything but the secrets.
+    fn redacted(
+        &self,
+        device_type: &str,
+        target: &Target,
+        bounds: &Bounds,
+        parsing: Option<&str>,
+        queue: QueueStrategy,
+        webhook: Option<&Webhook>,
+    ) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&Redacted {
             cache: self.cache.as_ref(),
             connection_args: RedactedArgs {
                 device_type,
@@ -357,42 +405,73 @@ impl ExecutionRequest {
                 username: &target.username,
             },
             driver: self.driver.as_deref(),
-            execution_timeout: execution_timeout.as_secs_f64(),
-            parsing: parsing.as_deref(),
-            queue_strategy: queue,
+            execution_timeout: bounds.execution_timeout.as_secs_f64(),
+            parsing,
+            queue_strategy: queue.as_str(),
             result_ttl: self.result_ttl,
             retry_on_restart: self.retry_on_restart,
             save: self.save,
             ttl: self.ttl,
-            webhook: webhook.as_ref().map(Webhook::redacted),
+            webhook: webhook.map(Webhook::redacted),
         })
         // Strings, numbers, options and a `Value`: always serializable; `null` otherwise.
-        .unwrap_or_default();
-        let cache = match (&self.cache, &work) {
-            (Some(c), Work::Commands(_)) => CacheRequest {
-                enabled: c.enabled.unwrap_or(true),
-                ttl: cache_ttl,
-                refresh: c.refresh.unwrap_or(false),
-            },
-            _ => CacheRequest::default(),
-        };
-        Ok(JobSpec {
-            cache,
-            target,
-            device_type: device_type.to_string(),
-            driver,
-            work,
-            secret,
-            parsing,
-            queue: queue.to_string(),
-            execution_timeout,
-            ttl,
-            redacted_request,
-            source: None,
-            retry_on_restart: self.retry_on_restart.unwrap_or(false),
-            result_ttl,
-            webhook,
-            submitted_by: None,
-        })
+        .unwrap_or_default()
     }
+}
+
+/// The request's durations, checked.
+struct Bounds {
+    execution_timeout: Duration,
+    ttl: Option<Duration>,
+    result_ttl: Option<Duration>,
+    cache_ttl: Option<Duration>,
+}
+
+/// The device and how to log in: platform, host (and connect address), user, credentials.
+fn connection(args: &ConnectionArgs) -> Result<(&'static str, Target), ApiError> {
+    let device_type = args
+        .device_type
+        .as_deref()
+        .ok_or_else(|| invalid("connection_args.device_type: required"))?;
+    let device_type = platform::canonical(device_type).ok_or_else(|| {
+        invalid(format!(
+            "connection_args.device_type: unknown platform {device_type:?}; known: {}",
+            platform::known_names().join(", ")
+        ))
+    })?;
+    let host = args
+        .host
+        .as_deref()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| invalid("connection_args.host: required"))?;
+    checks::host("connection_args.host", host)?;
+    let connect_addr = args.ip.clone().filter(|ip| !ip.is_empty());
+    if let Some(ip) = &connect_addr {
+        checks::host("connection_args.ip", ip)?;
+    }
+    let username = args
+        .username
+        .clone()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| invalid("connection_args.username: required"))?;
+    let auth = match (&args.password, &args.private_key) {
+        (_, Some(key)) if !key.trim().is_empty() => Auth::Key {
+            pem: Secret::new(key.clone()),
+            passphrase: args.passphrase.clone().map(Secret::new),
+        },
+        (Some(password), _) => Auth::Password(Secret::new(password.clone())),
+        _ => {
+            return Err(invalid(
+                "connection_args.password or connection_args.private_key: one is required",
+            ));
+        }
+    };
+    let target = Target {
+        host: host.to_string(),
+        port: args.port.unwrap_or(22),
+        connect_addr,
+        username,
+        auth,
+    };
+    Ok((device_type, target))
 }

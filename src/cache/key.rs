@@ -10,19 +10,14 @@
 
 use std::fmt;
 
-use hmac::{Hmac, Mac};
-use rand::RngCore;
-use sha2::Sha256;
-
 use super::Error;
 use crate::store::Store;
 
-/// Name under which earlier versions kept the credential-hash key in `netpulse_secrets`;
-/// [`CredentialHasher::retire_database_key`] deletes it.
-pub const HASH_KEY_NAME: &str = "cache.credential_hmac_key";
+pub use crate::device::CredentialHasher;
 
-/// Length of the credential-hash key: SHA-256's output size; a longer HMAC key adds no strength.
-const HASH_KEY_LEN: usize = 32;
+/// Name under which earlier versions kept the credential-hash key in `netpulse_secrets`;
+/// [`retire_database_key`] deletes it.
+pub const HASH_KEY_NAME: &str = "cache.credential_hmac_key";
 
 /// Identifies one cached command output.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -71,60 +66,13 @@ pub fn device_id(host: &str, port: u16) -> String {
     format!("{host}:{port}")
 }
 
-/// Turns credentials into the `credential` part of a [`Key`].
-///
-/// The key comes from the sealing key (random, never derived from a password), so every
-/// gateway node that shares the sealing key agrees on it.
-#[derive(Clone)]
-pub struct CredentialHasher {
-    /// The HMAC key; never logged (see the `Debug` impl).
-    key: [u8; HASH_KEY_LEN],
-}
-
-impl fmt::Debug for CredentialHasher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CredentialHasher(<redacted>)")
+/// Deletes the key earlier versions stored in the database, once: with it gone a dump
+/// holds nothing to test passwords against. Cache rows hashed under it can never be
+/// found again, so they go too (a miss costs one device round trip); returns how many.
+/// `None` when there was no stored key (every start after the first).
+pub async fn retire_database_key(store: &Store) -> Result<Option<u64>, Error> {
+    if !store.secret_remove(HASH_KEY_NAME).await? {
+        return Ok(None);
     }
-}
-
-impl CredentialHasher {
-    /// Deletes the key earlier versions stored in the database, once: with it gone a dump
-    /// holds nothing to test passwords against. Cache rows hashed under it can never be
-    /// found again, so they go too (a miss costs one device round trip); returns how many.
-    /// `None` when there was no stored key (every start after the first).
-    pub async fn retire_database_key(store: &Store) -> Result<Option<u64>, Error> {
-        if !store.secret_remove(HASH_KEY_NAME).await? {
-            return Ok(None);
-        }
-        Ok(Some(store.cache_entries_clear().await?))
-    }
-
-    /// A hasher with a given key (the gateway passes the one derived from its sealing key).
-    pub fn from_key(key: [u8; HASH_KEY_LEN]) -> Self {
-        Self { key }
-    }
-
-    /// A hasher with a fresh random key, for tools and tests that keep nothing.
-    pub fn random() -> Self {
-        let mut key = [0u8; HASH_KEY_LEN];
-        rand::rngs::OsRng.fill_bytes(&mut key);
-        Self { key }
-    }
-
-    /// Hex HMAC-SHA256 of the credentials. `secret` is the password, or the private key text
-    /// when the request authenticates with a key.
-    ///
-    /// Each field is length-prefixed so `("ab", "c")` and `("a", "bc")` differ.
-    pub fn hash(&self, username: &str, secret: &str) -> String {
-        // A key of any length is valid for HMAC, so this constructor cannot fail.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
-            Ok(mac) => mac,
-            Err(_) => unreachable!("HMAC accepts keys of every length"),
-        };
-        for field in [username, secret] {
-            mac.update(&(field.len() as u64).to_be_bytes());
-            mac.update(field.as_bytes());
-        }
-        hex::encode(mac.finalize().into_bytes())
-    }
+    Ok(Some(store.cache_entries_clear().await?))
 }

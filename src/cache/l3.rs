@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 
 use super::Entry;
 use crate::store::Store;
-use crate::store::cache_entries::timestamp;
 
 /// How often expired rows are purged, at most: reads already ignore them, so this only
 /// reclaims space and need not be frequent.
@@ -66,7 +65,7 @@ impl L3 {
     /// Reads the live row of `rendered`.
     pub async fn get(&self, rendered: &str) -> Read {
         let now = Utc::now();
-        let at = timestamp(now);
+        let at = crate::time::format(now);
         let read = self.store.cache_entry_get(rendered, &at);
         match tokio::time::timeout(self.budgets.read_timeout, read).await {
             Ok(Ok(Some(row))) => {
@@ -104,7 +103,7 @@ impl L3 {
         else {
             return;
         };
-        let expires_at = timestamp(expires);
+        let expires_at = crate::time::format(expires);
         let write = self
             .store
             .cache_entry_put(rendered, device, json, &expires_at);
@@ -117,7 +116,7 @@ impl L3 {
                 .compare_exchange(last, unix, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
         {
-            let at = timestamp(now);
+            let at = crate::time::format(now);
             let purge = self.store.cache_entries_purge_expired(&at);
             if let Some(purged) = self.bounded("purge", purge).await {
                 tracing::debug!(purged, "expired L3 cache rows purged");

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use key::{CredentialHasher, Key};
+pub use key::{CredentialHasher, Key, retire_database_key};
 pub use settings::{Budgets, Settings};
 pub use stats::{CacheStats, LevelStats};
 
@@ -99,7 +99,7 @@ impl Entry {
         Self {
             stdout: stdout.into(),
             parsed,
-            stored_at: crate::store::cache_entries::timestamp(chrono::Utc::now()),
+            stored_at: crate::time::format(chrono::Utc::now()),
         }
     }
 }

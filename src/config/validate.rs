@@ -22,11 +22,13 @@ const MAX_RATE: f64 = 1_000_000.0;
 
 pub use super::keys::{MIN_API_KEY_LEN, api_key_too_short};
 
-/// One thing wrong with a config file.
+/// One thing wrong with a config file, as a refused start prints it and `GET /config`
+/// shows a refused reload.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Problem {
-    /// Dotted key path (`connection_pool.min_size`).
-    pub path: String,
+    /// Dotted key path (`connection_pool.min_size`); `None` when the problem is the file
+    /// itself (unreadable, not YAML).
+    pub path: Option<String>,
     /// Line in the file, when the key is present there.
     pub line: Option<usize>,
     /// What is wrong, naming the values involved.
@@ -35,9 +37,11 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: {}: {}", self.path, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
+        match (self.line, &self.path) {
+            (Some(line), Some(path)) => write!(f, "line {line}: {path}: {}", self.message),
+            (None, Some(path)) => write!(f, "{path}: {}", self.message),
+            (Some(line), None) => write!(f, "line {line}: {}", self.message),
+            (None, None) => f.write_str(&self.message),
         }
     }
 }
@@ -53,7 +57,7 @@ pub fn validate(doc: &Document) -> Result<Config, Vec<Problem>> {
         Ok(config) => config,
         Err(e) => {
             return Err(vec![Problem {
-                path: "(root)".into(),
+                path: Some("(root)".into()),
                 line: None,
                 message: e.to_string(),
             }]);
@@ -238,7 +242,7 @@ fn unknown_key<'a>(doc: &Document, key: &str, known: impl Iterator<Item = &'a st
 
 fn problem(doc: &Document, path: &str, message: &str) -> Problem {
     Problem {
-        path: path.to_string(),
+        path: Some(path.to_string()),
         line: doc.line_of(path),
         message: message.to_string(),
     }

@@ -14,15 +14,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::Config;
-use crate::metrics::Metrics;
+use super::{Config, Problem};
 
 /// Quiet time after the last file event before reloading: long enough to cover an editor's
 /// write + rename + chmod burst, short enough that an edit applies in well under 500 ms.
@@ -87,17 +86,6 @@ impl Outcome {
     }
 }
 
-/// One problem of a rejected reload, as `GET /config` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Problem {
-    /// The key path at fault, when the problem is about a key.
-    pub path: Option<String>,
-    /// 1-based line in the file, when known.
-    pub line: Option<usize>,
-    /// What is wrong.
-    pub message: String,
-}
-
 /// The last reload attempt.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reload {
@@ -117,6 +105,10 @@ pub struct Live {
     shared: Arc<Shared>,
 }
 
+/// Called with each reload's result (`ok`, `invalid`, `error`). A plain callback, so the
+/// config module needs nothing of whoever counts them.
+pub type OnReload = Arc<dyn Fn(&'static str) + Send + Sync>;
+
 struct Shared {
     /// The file, as given on the command line (relative paths stay relative for display).
     path: PathBuf,
@@ -127,8 +119,8 @@ struct Shared {
     tx: watch::Sender<Arc<Config>>,
     /// What `GET /config` reports besides the config itself.
     status: Mutex<Status>,
-    /// Counts reloads by result.
-    metrics: Metrics,
+    /// Told each reload's result (`ok`, `invalid`, `error`): the gateway counts them.
+    on_reload: OnReload,
     /// One reload at a time, so a SIGHUP during a file reload cannot publish out of order.
     reloading: tokio::sync::Mutex<()>,
 }
@@ -146,7 +138,7 @@ struct Status {
 impl Live {
     /// A live config without a watcher, for `demo`'s embedded defaults and for tests;
     /// [`Live::reload`] still works. `initial` is the config the process starts with.
-    pub fn new(path: PathBuf, initial: Config, metrics: Metrics) -> Self {
+    pub fn new(path: PathBuf, initial: Config, on_reload: OnReload) -> Self {
         let started = Arc::new(initial);
         let (tx, _) = watch::channel(Arc::clone(&started));
         Self {
@@ -160,7 +152,7 @@ impl Live {
                     pending_restart: Vec::new(),
                     last_text: None,
                 }),
-                metrics,
+                on_reload,
                 reloading: tokio::sync::Mutex::new(()),
             }),
         }
@@ -198,10 +190,10 @@ impl Live {
         let status = self.lock();
         serde_json::json!({
             "file": self.shared.path.display().to_string(),
-            "loaded_at": rfc3339(status.loaded_at),
+            "loaded_at": crate::time::format(status.loaded_at),
             "effective": effective,
             "last_reload": status.last_reload.as_ref().map(|r| serde_json::json!({
-                "at": rfc3339(r.at),
+                "at": crate::time::format(r.at),
                 "trigger": r.trigger,
                 "result": r.result,
                 "errors": r.errors,
@@ -319,7 +311,7 @@ impl Live {
             errors,
         };
         status.last_reload = Some(reload.clone());
-        self.shared.metrics.config_reload(result.as_str());
+        (self.shared.on_reload)(result.as_str());
         reload
     }
 
@@ -352,9 +344,9 @@ impl Drop for WatchGuard {
 pub async fn watch(
     path: PathBuf,
     initial: Config,
-    metrics: Metrics,
+    on_reload: OnReload,
 ) -> Result<(Live, WatchGuard), Error> {
-    let live = Live::new(path.clone(), initial, metrics);
+    let live = Live::new(path.clone(), initial, on_reload);
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -442,14 +434,7 @@ async fn debounce(live: Live, mut events: mpsc::Receiver<()>) {
 /// Turns a load error into the per-problem list `GET /config` shows.
 fn problems(error: &super::Error) -> Vec<Problem> {
     match error {
-        super::Error::Invalid { problems, .. } => problems
-            .iter()
-            .map(|p| Problem {
-                path: Some(p.path.clone()),
-                line: p.line,
-                message: p.message.clone(),
-            })
-            .collect(),
+        super::Error::Invalid { problems, .. } => problems.clone(),
         super::Error::Syntax { message, .. } => vec![Problem {
             path: None,
             line: line_in(message),
@@ -468,10 +453,6 @@ fn line_in(message: &str) -> Option<usize> {
     let (_, rest) = message.split_once("line ")?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
-}
-
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ use super::Deps;
 use super::model::{JobSpec, Work};
 use super::runner::{Outcome, Retval};
 use crate::cache::{Entry, Key, Level};
-use crate::ssh::Auth;
 
 /// What the cache answered for one job.
 pub(super) struct Lookup {
@@ -58,19 +57,9 @@ impl Lookup {
 /// The credential part of the key: user and every secret that changes what the device
 /// shows (password or key, and the enable secret).
 fn credential(deps: &Deps, spec: &JobSpec) -> String {
-    let mut material = match &spec.target.auth {
-        Auth::Password(p) => format!("p\0{}", p.expose()),
-        Auth::Key { pem, passphrase } => format!(
-            "k\0{}\0{}",
-            pem.expose(),
-            passphrase.as_ref().map_or("", |p| p.expose())
-        ),
-    };
-    material.push('\0');
-    material.push_str(spec.secret.as_ref().map_or("", |s| s.expose()));
     deps.cache
         .credential_hasher()
-        .hash(&spec.target.username, &material)
+        .digest(&spec.target, spec.secret.as_ref())
 }
 
 /// Looks every show command up (unless the request did not enable the cache, or asked for

@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::ssh::{Secret, Target};
-use crate::store::JobRow;
+use crate::store::{JobRow, JobStatus};
 
 /// How commands reach the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +65,8 @@ pub struct JobSpec {
     pub secret: Option<Secret>,
     /// Parser to apply (`auto` or a plugin name); `None` leaves `parsed` null.
     pub parsing: Option<String>,
-    /// Queue name reported on the job.
-    pub queue: String,
+    /// The queue it waits in, reported on the job.
+    pub queue: QueueStrategy,
     /// Limit on the whole job once started.
     pub execution_timeout: Duration,
     /// How long the job may wait in the queue.
@@ -100,18 +100,34 @@ pub struct CacheRequest {
     pub refresh: bool,
 }
 
-/// Job status words, as NetPulse and RQ spell them.
-pub mod status {
-    /// Accepted, waiting for a worker.
-    pub const QUEUED: &str = "queued";
-    /// A worker is running it.
-    pub const STARTED: &str = "started";
-    /// Every command succeeded.
-    pub const FINISHED: &str = "finished";
-    /// Something failed; `result.error` says what.
-    pub const FAILED: &str = "failed";
-    /// Canceled while queued.
-    pub const CANCELED: &str = "canceled";
+/// Which queue a job waits in: the words the `queue` column and `queue_strategy` use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueStrategy {
+    /// First come, first served across all devices.
+    Fifo,
+    /// One job at a time per device, in submit order (keeps a warm session busy).
+    Pinned,
+    /// A bulk batch's job (its wave decides when it runs; not a request's choice).
+    Bulk,
+}
+
+impl QueueStrategy {
+    /// The strategies a request's `queue_strategy` may name.
+    pub const REQUESTABLE: [QueueStrategy; 2] = [Self::Fifo, Self::Pinned];
+
+    /// The stored and shown word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fifo => "fifo",
+            Self::Pinned => "pinned",
+            Self::Bulk => "bulk",
+        }
+    }
+
+    /// The requestable strategy a word names.
+    pub fn requested(word: &str) -> Option<Self> {
+        Self::REQUESTABLE.into_iter().find(|q| q.as_str() == word)
+    }
 }
 
 /// The job as `GET /jobs/{id}` returns it.
@@ -156,9 +172,9 @@ pub struct Job {
 impl Job {
     /// Builds the API view of a stored row.
     pub fn from_row(row: &JobRow) -> Self {
-        let created = parse_time(&row.created_at);
-        let started = row.started_at.as_deref().and_then(parse_time);
-        let ended = row.ended_at.as_deref().and_then(parse_time);
+        let created = crate::time::parse(&row.created_at);
+        let started = row.started_at.as_deref().and_then(crate::time::parse);
+        let ended = row.ended_at.as_deref().and_then(crate::time::parse);
         let seconds = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| match (a, b) {
             (Some(a), Some(b)) => Some((b - a).num_microseconds().unwrap_or(0) as f64 / 1e6),
             _ => None,
@@ -190,10 +206,7 @@ impl Job {
 
     /// Whether the job has reached an end state.
     pub fn is_done(&self) -> bool {
-        matches!(
-            self.status.as_str(),
-            status::FINISHED | status::FAILED | status::CANCELED
-        )
+        JobStatus::parse(&self.status).is_some_and(JobStatus::is_done)
     }
 }
 
@@ -206,10 +219,10 @@ pub fn new_row(
 ) -> JobRow {
     JobRow {
         id: id.to_string(),
-        status: status::QUEUED.into(),
-        queue: spec.queue.clone(),
+        status: JobStatus::Queued.as_str().into(),
+        queue: spec.queue.as_str().into(),
         worker: None,
-        created_at: format_time(created),
+        created_at: crate::time::format(created),
         started_at: None,
         ended_at: None,
         host: spec.target.host.clone(),
@@ -222,7 +235,7 @@ pub fn new_row(
         error_type: None,
         error_message: None,
         batch_id: batch.map(|(b, _, _)| b.to_string()),
-        expires_at: spec.ttl.and_then(|ttl| after(created, ttl)),
+        expires_at: spec.ttl.and_then(|ttl| crate::time::after(created, ttl)),
         wave: batch.map(|(_, wave, _)| wave),
         device_index: batch.map(|(_, _, index)| index),
         retry_on_restart: spec.retry_on_restart,
@@ -244,31 +257,6 @@ pub fn raw_result(result: &Value) -> Box<RawValue> {
 /// per job. The 74 random bits keep ids unguessable.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-/// Now, formatted as stored (RFC 3339, microseconds, `Z`): sorts lexicographically.
-pub fn now() -> String {
-    format_time(Utc::now())
-}
-
-/// `ttl` after `at`, formatted as stored (for expiry columns); `None` past the calendar's
-/// end (a bound the API keeps far away, but no value may make this panic).
-pub fn after(at: DateTime<Utc>, ttl: Duration) -> Option<String> {
-    chrono::Duration::from_std(ttl)
-        .ok()
-        .and_then(|ttl| at.checked_add_signed(ttl))
-        .map(format_time)
-}
-
-/// Formats a time as stored.
-pub fn format_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

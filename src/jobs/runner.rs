@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::model::{Driver, JobSpec, Work};
-use super::{Deps, cached};
+use super::{Deps, JobStatus, cached};
 use crate::cache::Level;
 use crate::ssh::backoff::DeviceId;
 use crate::ssh::pool::{self, Session};
@@ -21,11 +21,23 @@ const JOB_DEADLINE_GRACE: Duration = Duration::from_millis(250);
 #[derive(Debug)]
 pub struct Outcome {
     /// `finished` or `failed`.
-    pub status: &'static str,
+    pub status: JobStatus,
     /// The `result` object.
     pub result: Value,
     /// (type, message) when failed.
     pub error: Option<(String, String)>,
+}
+
+impl Outcome {
+    /// A job that failed before any command ran (`expired`, `panic`): no retvals, the
+    /// error's type and message in the result as in the row.
+    pub fn failed(kind: &str, message: String) -> Self {
+        Self {
+            status: JobStatus::Failed,
+            result: json!({"type": 2, "retval": [], "error": {"type": kind, "message": message}}),
+            error: Some((kind.to_string(), message)),
+        }
+    }
 }
 
 /// One command's entry in `result.retval`.
@@ -359,9 +371,9 @@ fn build_outcome(
         (None, None) => None,
     };
     let status = if error.is_some() {
-        "failed"
+        JobStatus::Failed
     } else {
-        "finished"
+        JobStatus::Finished
     };
     let result = json!({
         "type": if error.is_some() { 2 } else { 1 },

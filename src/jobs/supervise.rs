@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::{Ended, Inner, JobSpec, announce, model, result_expiry};
+use super::runner::Outcome;
+use super::worker::{Ended, record_end};
+use super::{Inner, JobSpec};
 
 /// Pause before a worker that panicked outside a job starts again, so a fault that repeats
 /// at once cannot spin a core.
@@ -68,45 +70,15 @@ pub(super) async fn fail_panicked(
 ) -> Option<Ended> {
     tracing::error!(panic, "job panicked; failing it, the worker goes on");
     let message = format!("the gateway failed while running the job (panic: {panic})");
-    let result = model::raw_result(&serde_json::json!({
-        "type": 2, "retval": [], "error": {"type": "panic", "message": message},
-    }));
-    let (ended_at, expires) = (model::now(), result_expiry(spec));
-    let recorded = inner
-        .deps
-        .store
-        .finish_job(
-            id,
-            model::status::FAILED,
-            &ended_at,
-            result.get(),
-            Some(("panic", &message)),
-            expires.as_deref(),
-        )
-        .await;
-    inner.metrics.job_outcome(model::status::FAILED);
-    announce(inner, id, spec);
-    match recorded {
-        Ok(()) => Some(Ended {
-            status: model::status::FAILED,
-            worker: Some(worker.to_string()),
-            started_at: None,
-            ended_at,
-            result,
-            result_expires_at: expires,
-        }),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot record the panicked job");
-            None
-        }
-    }
+    let outcome = Outcome::failed("panic", message);
+    record_end(inner, id, spec, Some(worker), None, outcome).await
 }
 
 /// Runs worker `number` as its own task and starts it again whenever it panics outside a
 /// job; returns when the worker exits on its own (the pool shrank).
 pub(super) async fn keep_running(inner: Arc<Inner>, number: usize) {
     loop {
-        let task = tokio::spawn(super::worker(inner.clone(), number));
+        let task = tokio::spawn(super::worker::worker(inner.clone(), number));
         match task.await {
             Err(e) if e.is_panic() => {
                 let panic = message(e.into_panic().as_ref());

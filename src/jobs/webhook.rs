@@ -286,13 +286,13 @@ impl Webhook {
                     // would make it right.
                     tracing::warn!(url = %self.display_url, error = %refused, "webhook refused");
                     return json!({"url": self.display_url, "delivered": false, "attempts": attempt,
-                        "status_code": last_status, "error": format!("refused: {refused}"), "at": super::model::now()});
+                        "status_code": last_status, "error": format!("refused: {refused}"), "at": crate::time::now()});
                 }
             };
             match tokio::time::timeout(self.timeout, self.send(&addrs, &payload)).await {
                 Ok(Ok(status)) if (200..300).contains(&status) => {
                     return json!({"url": self.display_url, "delivered": true, "attempts": attempt + 1,
-                        "status_code": status, "error": null, "at": super::model::now()});
+                        "status_code": status, "error": null, "at": crate::time::now()});
                 }
                 Ok(Ok(status)) if (300..400).contains(&status) => {
                     last_status = Some(status);
@@ -311,7 +311,7 @@ impl Webhook {
         }
         tracing::warn!(url = %self.display_url, attempts = self.max_retries + 1, error = %last_error, "webhook not delivered");
         json!({"url": self.display_url, "delivered": false, "attempts": self.max_retries + 1,
-            "status_code": last_status, "error": last_error, "at": super::model::now()})
+            "status_code": last_status, "error": last_error, "at": crate::time::now()})
     }
 
     /// One attempt to the first of `addrs` that accepts: the status code the receiver

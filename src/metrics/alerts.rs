@@ -14,7 +14,22 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::family::{Family, Gauge};
-use crate::config::Thresholds;
+
+/// The alert rules' limits (design §6, `monitoring.thresholds` in the config), as plain
+/// values: the caller reads them from whatever config is in force.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Seconds of average API response time; alerts above.
+    pub api_response_time: f64,
+    /// Fraction 0..1 of the session pool in use; alerts above.
+    pub connection_pool_utilization: f64,
+    /// Fraction 0..1 of cache lookups that hit; alerts when the hit rate falls below.
+    pub cache_hit_rate: f64,
+    /// Seconds of average database query time; alerts above.
+    pub database_query_time: f64,
+    /// Queued jobs; alerts above.
+    pub worker_queue_size: usize,
+}
 
 /// The longest window the ring covers: an hour of per-second slots. A longer
 /// `monitoring.window` is evaluated over this much (alerts are about now, not yesterday).

@@ -14,10 +14,8 @@ pub mod http;
 
 use std::sync::Arc;
 
-pub use alerts::{Alert, Figures, Monitor, Severity};
+pub use alerts::{Alert, Figures, Monitor, Severity, Thresholds};
 use family::{Counter, Family, Gauge, Histogram};
-
-use crate::config::Thresholds;
 
 /// Request and plugin-call buckets, seconds: from a cache hit (sub-millisecond) to a slow
 /// device command near the default 30 s job timeout.
@@ -300,6 +298,12 @@ impl Metrics {
     /// A config reload ended: `ok`, `invalid` (validation refused it) or `error` (unreadable).
     pub fn config_reload(&self, result: &str) {
         self.inner.config_reloads.get(&[result]).inc();
+    }
+
+    /// [`Metrics::config_reload`] as a callback, for the live config to call on each reload.
+    pub fn reload_counter(&self) -> std::sync::Arc<dyn Fn(&'static str) + Send + Sync> {
+        let metrics = self.clone();
+        std::sync::Arc::new(move |result| metrics.config_reload(result))
     }
 
     /// Sets one alert gauge directly; the [`Monitor`] does this on every evaluation, so

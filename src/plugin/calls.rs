@@ -10,7 +10,7 @@ use super::instance::{Bindings, Kind, Plugin};
 use super::registry::Host;
 use super::{CallFailure, Error};
 use crate::config::platform;
-use crate::ssh::ProfileSpec;
+use crate::device::ProfileSpec;
 
 /// The name of the bundled TextFSM engine, tried by `auto` after the vendor plugin.
 pub const TEXTFSM: &str = "textfsm";

@@ -195,7 +195,7 @@ impl Plugin {
             info,
             source,
             sha256,
-            loaded_at: crate::jobs::model::now(),
+            loaded_at: crate::time::now(),
             component,
             engine: engine.clone(),
             limits,

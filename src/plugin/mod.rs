@@ -6,8 +6,9 @@
 //! - [`instance`]: one loaded plugin version and its warm instances.
 //! - [`registry`]: the current set (bundled + dropped-in), swapped atomically.
 //! - [`watch`]: notify on the plugin directory, debounced, compiled off the request path.
-//! - [`calls`]: typed calls (parse, profile, normalize, plan, after-wave) and the job
-//!   runner's `Profiles`/`Parsers` traits.
+//! - [`calls`]: typed calls (parse, profile, normalize, plan, after-wave). The job runner
+//!   reaches them through its own `Profiles`/`Parsers`/`Strategies` traits
+//!   (`jobs::vendors`), so the plugin host knows nothing of jobs.
 //! - [`conformance`]: running a corpus of device outputs through a parser.
 
 pub mod bindings;

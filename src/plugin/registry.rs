@@ -176,7 +176,7 @@ impl Host {
             file: file.display().to_string(),
             sha256,
             reason,
-            at: crate::jobs::model::now(),
+            at: crate::time::now(),
         };
         self.lock_refused().insert(file, entry);
     }

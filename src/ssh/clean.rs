@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::SessionProfile;
 
 /// Widest column a cursor move can reach. A terminal has at most a few thousand columns and
-/// the session asks for 511 (`cli::PTY_COLUMNS`), so no honest device moves further; a
+/// the session asks for 511 (`interactive::PTY_COLUMNS`), so no honest device moves further; a
 /// larger `ESC[nC` is a device trying to make the gateway allocate.
 pub const MAX_COLUMNS: usize = 4096;
 /// Largest escape-sequence parameter kept. No parameter this renderer acts on (a cursor

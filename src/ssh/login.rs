@@ -24,7 +24,7 @@ use tokio::time::timeout_at;
 
 use super::Error;
 use super::clean;
-use super::cli::{self, CliSession};
+use super::interactive::{self, CliSession};
 use super::prompt::{Prompt, quoted};
 
 /// Shortest quiet moment: a device prints a prompt in one write, but its CPU and the
@@ -225,7 +225,7 @@ impl CliSession {
             if buffer.last() == Some(&b'\n') {
                 continue;
             }
-            let tail = cli::tail_line(&buffer);
+            let tail = interactive::tail_line(&buffer);
             if tail.trim().is_empty() {
                 continue;
             }

@@ -9,7 +9,7 @@
 //! - [`hostkeys`]: known_hosts policies (strict, accept-new, accept-any).
 //! - [`known_hosts`]: the strict known_hosts reader those policies rely on.
 //! - [`profile`]: the compiled session profile and the built-in fallbacks.
-//! - [`cli`]: the interactive session: enable, paging, commands, config pushes.
+//! - [`interactive`]: the interactive session: enable, paging, commands, config pushes.
 //! - [`login`]: between authentication and the first prompt, and learning that prompt.
 //! - [`prompt`]: the learned prompt and the prompts of other modes derived from it.
 //! - [`exec`]: one command per exec channel, with exit status.
@@ -23,10 +23,10 @@
 pub mod backoff;
 pub mod budget;
 pub mod clean;
-pub mod cli;
 pub mod connect;
 pub mod exec;
 pub mod hostkeys;
+pub mod interactive;
 pub mod known_hosts;
 pub mod login;
 pub mod pool;
@@ -35,14 +35,13 @@ pub mod profile;
 pub mod prompt;
 mod push;
 mod session;
-pub mod target;
 pub mod write;
 
+pub use crate::device::{Auth, Secret, Target};
 pub use budget::OutputBudget;
-pub use cli::{CliSession, CommandOutput};
 pub use connect::{Connection, Connector};
+pub use interactive::{CliSession, CommandOutput};
 pub use profile::{ProfileSpec, SessionProfile};
-pub use target::{Auth, Secret, Target};
 
 /// What went wrong talking to a device. Messages name the device (`HOST:PORT`) and never
 /// contain a password, secret or key.

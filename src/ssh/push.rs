@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::Error;
-use super::cli::{CliSession, CommandOutput};
+use super::interactive::{CliSession, CommandOutput};
 
 impl CliSession {
     /// Applies config lines: enter config mode, stop at the first error (then leave config

@@ -66,29 +66,12 @@ pub struct Key {
     pub privileged: bool,
 }
 
-/// A digest of the credentials for [`Key::credential`]: salted per process, so it means
+/// A digest of the credentials for [`Key::credential`]: keyed per process, so it means
 /// nothing outside this process and is never stored.
 pub fn credential_digest(target: &super::Target, secret: Option<&super::Secret>) -> String {
-    use sha2::{Digest, Sha256};
-    static SALT: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
-    let salt = SALT.get_or_init(rand::random);
-    let mut h = Sha256::new();
-    h.update(salt);
-    h.update(target.username.as_bytes());
-    h.update([0]);
-    match &target.auth {
-        super::Auth::Password(p) => {
-            h.update(b"p");
-            h.update(p.expose().as_bytes());
-        }
-        super::Auth::Key { pem, passphrase } => {
-            h.update(b"k");
-            h.update(pem.expose().as_bytes());
-            h.update([0]);
-            h.update(passphrase.as_ref().map_or("", |p| p.expose()).as_bytes());
-        }
-    }
-    h.update([0]);
-    h.update(secret.map_or("", |s| s.expose()).as_bytes());
-    hex::encode(&h.finalize()[..16])
+    static HASHER: std::sync::OnceLock<crate::device::CredentialHasher> =
+        std::sync::OnceLock::new();
+    HASHER
+        .get_or_init(crate::device::CredentialHasher::random)
+        .digest(target, secret)
 }

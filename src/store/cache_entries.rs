@@ -39,12 +39,6 @@ pub struct CacheRow {
     pub expires_at: String,
 }
 
-/// Renders an instant the way every time column of the cache tables is written: fixed
-/// width, so string order is time order on SQLite and PostgreSQL alike.
-pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
 impl Store {
     /// The row under `key` if it has not expired at `now` (an expired row is a miss even
     /// before the purge removes it).

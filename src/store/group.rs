@@ -46,7 +46,7 @@ pub(super) enum Op {
     /// Any state → its end, with the result.
     Finish {
         id: String,
-        status: String,
+        status: super::JobStatus,
         ended_at: String,
         result: String,
         error: Option<(String, String)>,
@@ -281,7 +281,7 @@ async fn apply_one(
             result_expires_at,
         } => {
             sqlx::query(FINISH_SQL)
-                .bind(status)
+                .bind(status.as_str())
                 .bind(ended_at)
                 .bind(result)
                 .bind(error.as_ref().map(|(kind, _)| kind.as_str()))

@@ -4,7 +4,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Error, Store};
+use super::{Error, JobStatus, Store};
 
 /// A job as stored. Times are RFC 3339 UTC strings; JSON columns hold JSON text.
 #[derive(Debug, Clone, PartialEq)]
@@ -307,7 +307,7 @@ impl Store {
     pub async fn finish_job(
         &self,
         id: &str,
-        status: &str,
+        status: JobStatus,
         ended_at: &str,
         result: &str,
         error: Option<(&str, &str)>,
@@ -316,7 +316,7 @@ impl Store {
         self.writer
             .apply(super::group::Op::Finish {
                 id: id.to_string(),
-                status: status.to_string(),
+                status,
                 ended_at: ended_at.to_string(),
                 result: result.to_string(),
                 error: error.map(|(k, m)| (k.to_string(), m.to_string())),

@@ -119,7 +119,7 @@ pub async fn apply(pool: &AnyPool) -> Result<(), Error> {
         }
         sqlx::query("INSERT INTO netpulse_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(*version)
-            .bind(chrono::Utc::now().to_rfc3339())
+            .bind(crate::time::now())
             .execute(&mut *tx)
             .await
             .map_err(|source| Error::Migrate {

@@ -15,6 +15,7 @@ mod group;
 pub mod jobs;
 pub mod migrations;
 mod sqlite_writer;
+mod status;
 
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use crate::config::Database;
 
 pub use batches::BatchRow;
 pub use jobs::{BatchJob, CancelOutcome, JobFilter, JobRow, NewJob, Recovered, SealedJob};
+pub use status::JobStatus;
 
 /// Store failures. Messages never contain the database password.
 #[derive(Debug, thiserror::Error)]

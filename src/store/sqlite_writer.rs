@@ -30,7 +30,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// the cache mostly holds pages written since the last checkpoint. Its size costs on every
 /// commit: a B-tree page split parks a page at the lock-page number, and the commit that
 /// follows then walks the cache's whole hash table (one bucket per cached page) to drop it.
-/// At 32 MiB that walk was 7% of the gateway's CPU on a stream of job inserts.
+/// At 32 MiB that walk costs about 7% of the gateway's CPU on a stream of job inserts.
 const WRITER_CACHE_KIB: i64 = -8_192;
 
 /// How much of the database file the writer reads through a memory map instead of its
@@ -156,7 +156,7 @@ fn apply_one(conn: &Connection, op: &Op) -> Result<u64, rusqlite::Error> {
             error,
             result_expires_at,
         } => conn.prepare_cached(FINISH_SQL)?.execute(params![
-            status,
+            status.as_str(),
             ended_at,
             result,
             error.as_ref().map(|(kind, _)| kind),
@@ -239,7 +239,7 @@ mod tests {
         store
             .finish_job(
                 "j1",
-                "failed",
+                super::super::JobStatus::Failed,
                 "2026-01-01T00:00:03.000000Z",
                 r#"{"type":2}"#,
                 Some(("timeout", "no answer")),

@@ -206,7 +206,7 @@ pub struct TestResult {
     timestamp: String,
 }
 
-/// What the test's session showed.
+/// What the test's session showed (`jobs::check::Reached`).
 #[derive(ToSchema)]
 pub struct TestSession {
     /// `cli` (interactive session) or `exec` (SSH exec channel).
@@ -217,9 +217,9 @@ pub struct TestSession {
     /// `cli`: whether the session reached enable (privileged) mode.
     #[schema(required = false)]
     privileged: bool,
-    /// `exec`: the exit status of `true` on the host.
+    /// `exec`: the exit status of `true` on the host (null when the server sent none).
     #[schema(required = false)]
-    exit_status: i64,
+    exit_status: Option<u32>,
 }
 
 /// `POST /device/bulk`: the batch and a job per device.

@@ -12,15 +12,18 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use serde_json::Value;
 use tracing::Instrument;
 
-use super::lanes::Lane;
 use super::webhook::Webhook;
-use super::{Error, JobSpec, Jobs, model, new_row};
-use crate::plugin::calls::{Decision, DeviceRef, Wave, WaveSummary};
-use crate::store::{BatchRow, SealedJob};
+use super::{Error, JobSpec, Jobs, QueueStrategy, model, new_row};
+use crate::plugin::calls::{Decision, DeviceRef, Wave};
+use crate::store::BatchRow;
+
+mod run;
+mod view;
+
+use view::view;
 
 /// Most devices one bulk request may name.
 pub const MAX_DEVICES: usize = 10_000;
@@ -222,7 +225,7 @@ impl Jobs {
         let mut row = BatchRow {
             id: batch_id.clone(),
             status: status::RUNNING.into(),
-            created_at: model::format_time(created),
+            created_at: crate::time::format(created),
             ended_at: None,
             strategy,
             params,
@@ -249,9 +252,10 @@ impl Jobs {
                 tracing::warn!(batch_id = %batch_id, %reason, "bulk batch failed before touching any device");
                 row.status = status::FAILED.into();
                 row.reason = Some(reason.clone());
-                row.ended_at = Some(model::format_time(created));
+                row.ended_at = Some(crate::time::format(created));
                 row.sealed = None;
-                row.result_expires_at = bulk.result_ttl.and_then(|t| model::after(created, t));
+                row.result_expires_at =
+                    bulk.result_ttl.and_then(|t| crate::time::after(created, t));
                 deps.store.insert_batch(&row, &[]).await?;
                 return Ok(Accepted {
                     batch_id,
@@ -277,7 +281,7 @@ impl Jobs {
                 created,
                 Some((&batch_id, wave_of[i], i as i64)),
             );
-            spec_row.queue = "bulk".into();
+            spec_row.queue = QueueStrategy::Bulk.as_str().into();
             rows.push(spec_row);
             let text = device.spec.source.as_deref().unwrap_or_default();
             sealed.push(deps.sealer.seal(id, text)?);
@@ -365,328 +369,6 @@ impl Jobs {
             .instrument(span),
         );
     }
-
-    async fn run_batch(&self, id: &str) -> Result<(), Error> {
-        let store = self.deps().store.clone();
-        loop {
-            let Some(batch) = store.get_batch(id).await? else {
-                return Ok(());
-            };
-            if batch.status != status::RUNNING || self.is_shutting_down() {
-                return Ok(());
-            }
-            let mut waves: Vec<WaveRecord> = serde_json::from_str(&batch.waves).unwrap_or_default();
-            let w = batch.current_wave.max(0) as usize;
-            if w >= waves.len() {
-                return self.end_batch(&batch, &waves, status::FINISHED, None).await;
-            }
-            let summary = self.run_wave(&batch, w as i64, &waves[w]).await?;
-            tracing::info!(
-                wave = w,
-                succeeded = summary.succeeded,
-                failed = summary.failed,
-                "wave done"
-            );
-            let (decision, reason) = match &batch.strategy {
-                None => (Decision::Continue, None),
-                Some(name) => {
-                    let question = WaveSummary {
-                        wave: w as u32,
-                        succeeded: summary.succeeded,
-                        failed: summary.failed,
-                        failed_hosts: summary.failed_hosts.clone(),
-                    };
-                    let (strategies, name, params) = (
-                        self.deps().strategies.clone(),
-                        name.clone(),
-                        batch.params.clone(),
-                    );
-                    let answer = tokio::task::spawn_blocking(move || {
-                        strategies
-                            .after_wave(&name, &question, &params)
-                            .map_err(|e| format!("strategy {name} failed after wave {w}: {e}"))
-                    })
-                    .await
-                    .unwrap_or_else(|e| Err(format!("the after-wave task failed: {e}")));
-                    match answer {
-                        Ok(decision) => (decision, None),
-                        Err(reason) => (Decision::Abort, Some(reason)),
-                    }
-                }
-            };
-            tracing::info!(wave = w, decision = word(decision), "strategy decided");
-            waves[w].decision = Some(word(decision).into());
-            waves[w].summary = Some(summary.clone());
-            let last = w + 1 == waves.len();
-            let text = serde_json::to_string(&waves).unwrap_or_else(|_| "[]".into());
-            match decision {
-                Decision::Continue | Decision::Pause if last => {
-                    return self.end_batch(&batch, &waves, status::FINISHED, None).await;
-                }
-                Decision::Continue => {
-                    let moved = store
-                        .update_batch(
-                            id,
-                            status::RUNNING,
-                            status::RUNNING,
-                            &text,
-                            w as i64 + 1,
-                            None,
-                            None,
-                            None,
-                        )
-                        .await?;
-                    if !moved {
-                        return Ok(());
-                    }
-                }
-                Decision::Pause => {
-                    store
-                        .update_batch(
-                            id,
-                            status::RUNNING,
-                            status::PAUSED,
-                            &text,
-                            w as i64 + 1,
-                            None,
-                            None,
-                            None,
-                        )
-                        .await?;
-                    tracing::info!(
-                        wave = w,
-                        "batch paused by its strategy; POST /batches/{id}/resume continues it"
-                    );
-                    return Ok(());
-                }
-                Decision::Abort => {
-                    let reason = reason.unwrap_or_else(|| {
-                        format!(
-                            "strategy {} aborted after wave {w}: {} of {} devices failed",
-                            batch.strategy.as_deref().unwrap_or("-"),
-                            summary.failed,
-                            summary.failed + summary.succeeded
-                        )
-                    });
-                    let canceled = store
-                        .cancel_batch_rest(id, w as i64 + 1, &model::now(), &reason)
-                        .await?;
-                    tracing::warn!(wave = w, canceled, %reason, "batch aborted");
-                    return self
-                        .end_batch(&batch, &waves, status::ABORTED, Some(&reason))
-                        .await;
-                }
-            }
-        }
-    }
-
-    /// Runs one wave: its queued jobs enter the bulk lane in device order, at most
-    /// `concurrency` at a time and only while the worker queue is under half full (the other
-    /// half stays for single execs); returns once every job of the wave has ended.
-    async fn run_wave(
-        &self,
-        batch: &BatchRow,
-        wave: i64,
-        record: &WaveRecord,
-    ) -> Result<Summary, Error> {
-        let store = &self.deps().store;
-        let jobs = store.wave_jobs(&batch.id, wave).await?;
-        let limit = match record.concurrency {
-            0 => usize::MAX,
-            c => c as usize,
-        };
-        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<String>();
-        let mut in_flight = 0usize;
-        for job in jobs.iter().filter(|j| j.status == model::status::QUEUED) {
-            while in_flight >= limit || !self.bulk_room() {
-                tokio::select! {
-                    Some(_) = done_rx.recv() => in_flight -= 1,
-                    () = tokio::time::sleep(ROOM_POLL) => {}
-                }
-            }
-            let spec = match self.unseal(job) {
-                Ok(spec) => spec,
-                Err(reason) => {
-                    tracing::error!(job_id = %job.id, %reason, "cannot rebuild a bulk job");
-                    store
-                        .fail_queued(&job.id, &model::now(), "unrecoverable", &reason)
-                        .await?;
-                    continue;
-                }
-            };
-            self.inner
-                .queued
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.inner
-                .enqueue(Lane::Bulk, job.id.clone(), spec, Some(done_tx.clone()));
-            in_flight += 1;
-        }
-        // Every dispatched job's sender is dropped when it ends, so this ends too.
-        drop(done_tx);
-        while in_flight > 0 && done_rx.recv().await.is_some() {
-            in_flight -= 1;
-        }
-        let ended = store.wave_jobs(&batch.id, wave).await?;
-        let mut summary = Summary {
-            succeeded: 0,
-            failed: 0,
-            failed_hosts: Vec::new(),
-        };
-        for job in ended {
-            if job.status == model::status::FINISHED {
-                summary.succeeded += 1;
-            } else {
-                summary.failed += 1;
-                summary.failed_hosts.push(job.host);
-            }
-        }
-        Ok(summary)
-    }
-
-    /// Whether the bulk lane may take another job: the worker queue is under half full.
-    fn bulk_room(&self) -> bool {
-        let size = self.queue_size();
-        self.queue_depth() < (size / 2).max(1)
-    }
-
-    /// The spec of a queued job from its sealed request.
-    pub(crate) fn unseal(&self, job: &SealedJob) -> Result<JobSpec, String> {
-        let sealed = job.sealed.as_deref().ok_or(
-            "the job's request was not kept (it was accepted before requests were sealed)",
-        )?;
-        let text = self
-            .deps()
-            .sealer
-            .open(&job.id, sealed)
-            .map_err(|e| e.to_string())?;
-        (self.deps().rebuild)(&text)
-            .map_err(|e| format!("the stored request is no longer valid: {e}"))
-    }
-
-    async fn end_batch(
-        &self,
-        batch: &BatchRow,
-        waves: &[WaveRecord],
-        end: &str,
-        reason: Option<&str>,
-    ) -> Result<(), Error> {
-        let store = &self.deps().store;
-        let now = Utc::now();
-        let expires = batch
-            .result_ttl
-            .and_then(|t| model::after(now, Duration::from_secs(t.max(0).unsigned_abs())));
-        let text = serde_json::to_string(waves).unwrap_or_else(|_| "[]".into());
-        let ended = store
-            .update_batch(
-                &batch.id,
-                status::RUNNING,
-                end,
-                &text,
-                batch.current_wave.max(waves.len() as i64),
-                reason,
-                Some(&model::format_time(now)),
-                expires.as_deref(),
-            )
-            .await?;
-        tracing::info!(status = end, "batch ended");
-        if ended && let Some(sealed) = &batch.sealed {
-            self.announce_batch(&batch.id, sealed).await;
-        }
-        Ok(())
-    }
-
-    async fn announce_batch(&self, id: &str, sealed: &str) {
-        let store = self.deps().store.clone();
-        let hook = self
-            .deps()
-            .sealer
-            .open(id, sealed)
-            .map_err(|e| e.to_string())
-            .and_then(|text| serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()))
-            .and_then(|value| Webhook::from_json(&value).map_err(|e| e.to_string()));
-        let hook = match hook {
-            Ok(hook) => hook,
-            Err(e) => {
-                tracing::warn!(batch_id = %id, error = %e, "cannot read the batch webhook");
-                return;
-            }
-        };
-        let body = match self.batch(id).await {
-            Ok(body) => body,
-            Err(_) => return,
-        };
-        super::webhook_target::announce_batch(store, &self.deps().webhooks, id, hook, body);
-    }
-}
-
-/// The batch as the API shows it.
-fn view(batch: &BatchRow, jobs: &[crate::store::BatchJob]) -> Value {
-    let waves: Vec<WaveRecord> = serde_json::from_str(&batch.waves).unwrap_or_default();
-    let by_index: std::collections::HashMap<i64, &crate::store::BatchJob> =
-        jobs.iter().map(|j| (j.device_index, j)).collect();
-    let mut counts = std::collections::BTreeMap::<&str, u64>::new();
-    for status in ["queued", "started", "finished", "failed", "canceled"] {
-        counts.insert(status, 0);
-    }
-    for job in jobs {
-        *counts.entry(job.status.as_str()).or_default() += 1;
-    }
-    let waves_view: Vec<Value> = waves
-        .iter()
-        .enumerate()
-        .map(|(w, wave)| {
-            let devices: Vec<Value> = wave
-                .devices
-                .iter()
-                .map(|&i| match by_index.get(&i64::from(i)) {
-                    Some(job) => json!({"index": i, "host": job.host, "job_id": job.id, "status": job.status}),
-                    None => json!({"index": i, "host": null, "job_id": null, "status": null}),
-                })
-                .collect();
-            let statuses: Vec<&str> = devices
-                .iter()
-                .filter_map(|d| d["status"].as_str())
-                .collect();
-            let all_ended = statuses
-                .iter()
-                .all(|s| matches!(*s, "finished" | "failed" | "canceled"));
-            let state = if wave.decision.is_some() || (all_ended && !statuses.is_empty() && w as i64 != batch.current_wave) {
-                "done"
-            } else if statuses.iter().any(|s| *s != "queued")
-                || (w as i64 == batch.current_wave && batch.status == status::RUNNING)
-            {
-                "running"
-            } else {
-                "pending"
-            };
-            json!({
-                "wave": w,
-                "status": state,
-                "concurrency": wave.concurrency,
-                "devices": devices,
-                "decision": wave.decision,
-                "summary": wave.summary,
-            })
-        })
-        .collect();
-    json!({
-        "id": batch.id,
-        "status": batch.status,
-        "created_at": batch.created_at,
-        "ended_at": batch.ended_at,
-        "strategy": batch.strategy.as_ref().map(|name| json!({
-            "name": name,
-            "params": serde_json::from_str::<Value>(&batch.params).unwrap_or(Value::Null),
-        })),
-        "reason": batch.reason,
-        "total": batch.total,
-        "current_wave": batch.current_wave,
-        "counts": counts,
-        "waves": waves_view,
-        "request": serde_json::from_str::<Value>(&batch.request).unwrap_or(Value::Null),
-        "webhook": batch.webhook.as_deref().and_then(|w| serde_json::from_str::<Value>(w).ok()),
-        "submitted_by": batch.submitted_by,
-    })
 }
 
 #[cfg(test)]

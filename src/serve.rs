@@ -33,9 +33,10 @@ pub fn init_logging(logging: &Logging) {
 pub async fn serve(config: Config, path: &Path, base: &Path) -> anyhow::Result<()> {
     let listen = config.server.listen.clone();
     let metrics = crate::metrics::Metrics::new();
-    let (live, _watch) = crate::config::watch::watch(path.to_path_buf(), config, metrics.clone())
-        .await
-        .with_context(|| format!("watch {}", path.display()))?;
+    let (live, _watch) =
+        crate::config::watch::watch(path.to_path_buf(), config, metrics.reload_counter())
+            .await
+            .with_context(|| format!("watch {}", path.display()))?;
     let gw = gateway::start(live, metrics, base).await?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -50,7 +51,7 @@ async fn run_until_signal(
 ) -> anyhow::Result<()> {
     let jobs = gw.jobs.clone();
     if let Ok(addr) = listener.local_addr() {
-        gw.jobs.deps().webhooks.listening_on(addr);
+        gw.jobs.webhooks().listening_on(addr);
     }
     let shutdown = async move {
         shutdown_signal().await;
