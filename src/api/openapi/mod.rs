@@ -26,6 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{auth, checks};
 use crate::config::platform;
+use crate::jobs::JobStatus;
 use crate::jobs::batch::MAX_DEVICES;
 
 /// Where the document is served.
@@ -318,9 +319,17 @@ fn host(o: &mut Object) {
     o.pattern = Some(HOST_PATTERN.into());
 }
 
-/// Writes [`BOUNDS`]; returns the `schema.property` names it did not find.
+/// Writes [`BOUNDS`] and the job status words; returns the `schema.property` names it did
+/// not find.
 fn apply_bounds(components: &mut Components) -> Vec<String> {
     let mut missing = Vec::new();
+    match components.schemas.get_mut("JobStatus") {
+        Some(RefOr::T(Schema::Object(status))) => {
+            let statuses = JobStatus::ALL.map(JobStatus::as_str);
+            status.enum_values = Some(words(&statuses, false));
+        }
+        _ => missing.push("JobStatus".into()),
+    }
     for (schema, field, bound) in BOUNDS {
         match property(components, schema, field) {
             Some(object) => bound(object),

@@ -18,24 +18,13 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+// The words are `jobs::JobStatus`'s, written into the document by `Shared`.
 /// A job's status, as NetPulse and RQ spell it.
 #[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum JobStatus {
-    /// Accepted, waiting for a worker.
-    Queued,
-    /// A worker is running it.
-    Started,
-    /// Every command succeeded.
-    Finished,
-    /// Something failed; `result.error` says what.
-    Failed,
-    /// Canceled while queued (or its batch stopped before it ran).
-    Canceled,
-}
+pub struct JobStatus(String);
 
-/// A job record: what `POST /device/exec`, `GET /jobs/{id}` and `DELETE /jobs/{id}` answer
-/// (`jobs::model::Job`).
+// Mirrors jobs::model::Job.
+/// A job record: what `POST /device/exec`, `GET /jobs/{id}` and `DELETE /jobs/{id}` answer.
 #[derive(ToSchema)]
 #[schema(as = Job)]
 pub struct JobView {
@@ -77,8 +66,10 @@ pub struct JobView {
     submitted_by: String,
 }
 
-/// A job's outcome (`jobs::runner::build_outcome`; expired, panicked and batch-aborted jobs
-/// carry an empty `retval` and the `error`).
+// Mirrors jobs::runner::build_outcome, and the results of expired, panicked and
+// batch-aborted jobs.
+/// A job's outcome (expired, panicked and batch-aborted jobs carry an empty `retval` and the
+/// `error`).
 #[derive(ToSchema)]
 pub struct JobResult {
     /// 1 ok, 2 failed, 3 stopped (its batch was aborted), 4 retried.
@@ -141,7 +132,8 @@ pub struct RetvalMetadata {
     prompt_learned: bool,
 }
 
-/// How a webhook delivery went (`jobs::webhook::Webhook::deliver`).
+// Mirrors jobs::webhook::Webhook::deliver.
+/// How a webhook delivery went.
 #[derive(ToSchema)]
 pub struct WebhookDelivery {
     /// The URL, without any `user:password@`.
@@ -206,7 +198,8 @@ pub struct TestResult {
     timestamp: String,
 }
 
-/// What the test's session showed (`jobs::check::Reached`).
+// Mirrors jobs::check::Reached.
+/// What the test's session showed.
 #[derive(ToSchema)]
 pub struct TestSession {
     /// `cli` (interactive session) or `exec` (SSH exec channel).
@@ -263,7 +256,8 @@ pub struct BulkFailure {
     reason: String,
 }
 
-/// A batch as `GET /batches/{id}` shows it (`jobs::batch::view`).
+// Mirrors jobs::batch::view.
+/// A batch as `GET /batches/{id}` shows it.
 #[derive(ToSchema)]
 pub struct Batch {
     /// The batch id (a UUID).

@@ -40,7 +40,8 @@ pub enum PluginKind {
     Strategy,
 }
 
-/// A loaded plugin (`plugin::registry::PluginView`).
+// Mirrors plugin::registry::PluginView.
+/// A loaded plugin.
 #[derive(ToSchema)]
 pub struct Plugin {
     name: String,
@@ -58,7 +59,8 @@ pub struct Plugin {
     loaded_at: String,
 }
 
-/// A refused plugin file (`plugin::registry::Refused`).
+// Mirrors plugin::registry::Refused.
+/// A refused plugin file.
 #[derive(ToSchema)]
 pub struct RefusedPlugin {
     file: String,
@@ -86,7 +88,8 @@ pub struct SystemStats {
     plugins: PluginCounts,
 }
 
-/// An active alert (`metrics::alerts::Alert`).
+// Mirrors metrics::alerts::Alert.
+/// An active alert.
 #[derive(ToSchema)]
 pub struct Alert {
     /// The measure, the same as its threshold key.
@@ -102,8 +105,8 @@ pub struct Alert {
     message: String,
 }
 
-/// The monitoring window's figures (`metrics::alerts::Figures`); null where nothing was
-/// measured.
+// Mirrors metrics::alerts::Figures.
+/// The monitoring window's figures; null where nothing was measured.
 #[derive(ToSchema)]
 pub struct WindowFigures {
     /// Seconds of history covered.
@@ -144,7 +147,8 @@ pub struct WorkerFigures {
     busy: u64,
 }
 
-/// The SSH session pool (`ssh::pool_stats::Stats`).
+// Mirrors ssh::pool_stats::Stats.
+/// The SSH session pool.
 #[derive(ToSchema)]
 pub struct PoolStats {
     /// Sessions open (idle + active + connecting).
@@ -182,7 +186,8 @@ pub struct CacheLevel {
     misses: u64,
 }
 
-/// The cache (`cache::CacheStats`).
+// Mirrors cache::CacheStats.
+/// The cache.
 #[derive(ToSchema)]
 pub struct CacheStats {
     /// The in-process level.
@@ -216,7 +221,8 @@ pub struct PluginCounts {
     refused: u64,
 }
 
-/// `GET /config` (`config::watch::Live::status`).
+// Mirrors config::watch::Live::status.
+/// `GET /config`.
 #[derive(ToSchema)]
 pub struct ConfigStatus {
     /// The config file.
