@@ -190,6 +190,15 @@ async fn connections_past_max_connections_are_refused_and_slots_come_back() {
     }
     let refused = refused.expect("a connection past the cap is refused with 503");
     assert!(refused.contains("retry-after"), "{refused}");
+    // The body is the API's one error shape, and exactly as long as the head says.
+    let (head, body) = refused.split_once("\r\n\r\n").expect("head and body");
+    assert!(
+        head.contains(&format!("content-length: {}", body.len())),
+        "{refused}"
+    );
+    let body: serde_json::Value = serde_json::from_str(body).expect("JSON body");
+    assert_eq!(body["error"]["code"], "too_many_connections", "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
     let (_, metrics) = call(&gw.router, "GET", "/metrics", None).await;
     let metrics = metrics.as_str().unwrap_or_default().to_string();
     assert!(

@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::jobs;
 
@@ -66,6 +66,25 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// The body of every error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// `error` of an [`ErrorBody`].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable word for programs: `invalid_json`, `missing_api_key`, `invalid_api_key`,
+    /// `forbidden`, `rate_limited`, `not_found`, `conflict`, `body_too_large`, `body_timeout`,
+    /// `validation_failed`, `target_not_allowed`, `queue_full`, `plugin_failed`,
+    /// `shutting_down`, `too_many_connections` or `internal`.
+    pub code: &'static str,
+    /// A sentence for people, naming the field or thing at fault.
+    pub message: String,
+}
+
 /// Seconds a client should wait after a 429: roughly one job's time on a busy worker.
 const RETRY_AFTER_SECS: &str = "1";
 
@@ -118,7 +137,12 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "request failed");
         }
         let status = self.status_code();
-        let body = json!({"error": {"code": self.code(), "message": self.to_string()}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        };
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::RateLimited { retry_after, .. } = &self {
             response

@@ -1,6 +1,6 @@
 //! Route handlers: thin, each turning HTTP into a call on the job service and back.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::auth::{self, Caller};
 use super::json::{Json, JsonWithText};
+use super::query::Query;
 use super::request::ExecutionRequest;
 use super::{ApiError, AppState};
 use crate::jobs::{Job, JobFilter, JobStatus};
@@ -237,7 +238,7 @@ pub async fn cancel_job(
 }
 
 /// Body of `POST /template/parse`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParseRequest {
     /// Platform (Netmiko name or alias).

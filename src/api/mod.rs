@@ -11,6 +11,8 @@
 //! - [`bulk`]: the bulk body: shared request, per-device overrides, strategy.
 //! - [`inventory`]: naming a device by its inventory entry instead of connection_args.
 //! - [`handlers`]: one function per route.
+//! - [`openapi`]: `GET /openapi.json` and `GET /docs`, the API described from its types.
+//! - [`query`]: the query-string extractor answering in the API's error shape.
 
 pub mod auth;
 pub mod bulk;
@@ -19,6 +21,8 @@ pub mod error;
 pub mod handlers;
 pub mod inventory;
 pub mod json;
+pub mod openapi;
+pub mod query;
 pub mod ratelimit;
 pub mod request;
 pub mod server;
@@ -130,8 +134,8 @@ impl AppState {
     }
 }
 
-/// The whole router: `/health` open, everything else behind the API key and the role each
-/// route needs ([`auth::route_role`], design §10).
+/// The whole router: `/health`, `/openapi.json` and `/docs` open, everything else behind the
+/// API key and the role each route needs ([`auth::route_role`], design §10).
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config().server.body_limit;
     let protected = Router::new()
@@ -157,6 +161,7 @@ pub fn app(state: AppState) -> Router {
     let metrics = state.metrics().clone();
     Router::new()
         .route("/health", get(handlers::health))
+        .merge(openapi::routes())
         .merge(protected)
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -15,7 +15,7 @@ use crate::jobs::webhook::Webhook;
 use crate::jobs::{Driver, JobSpec, QueueStrategy, Work};
 
 /// A string or a list of strings (NetPulse accepts both for `command` and `config`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     /// One command.
@@ -25,7 +25,7 @@ pub enum OneOrMany {
 }
 
 /// `connection_args`: how to reach and log in to the device.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ConnectionArgs {
     /// Platform (Netmiko name or alias).
     pub device_type: Option<String>,
@@ -53,14 +53,14 @@ pub struct ConnectionArgs {
 }
 
 /// `parsing`: which parser to apply to each output.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Parsing {
     /// `auto` (the vendor plugin, then textfsm) or a plugin name.
     pub name: String,
 }
 
 /// `cache`: per-request cache control (never applied to config pushes).
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheControl {
     /// Use the cache for this request.
@@ -72,7 +72,7 @@ pub struct CacheControl {
 }
 
 /// The body of `POST /device/exec`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionRequest {
     /// An inventory device name: fills `connection_args` (host, port, platform, login and
@@ -106,6 +106,7 @@ pub struct ExecutionRequest {
     pub cache: Option<CacheControl>,
     /// Where to announce the job's end (`{url, method, headers, timeout, max_retries,
     /// retry_intervals}`).
+    #[schema(value_type = Option<super::openapi::schema::WebhookSpec>)]
     pub webhook: Option<Value>,
     /// After a gateway crash interrupted the job, run it again instead of failing it
     /// (honoured for show commands only: a config push is never repeated blindly).

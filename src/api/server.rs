@@ -63,8 +63,9 @@ pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// spin a core while nothing can succeed.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// What a connection past `server.max_connections` gets before it is closed.
-const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: application/json\r\ncontent-length: 77\r\nconnection: close\r\n\r\n{\"error\":\"too_many_connections\",\"detail\":\"server.max_connections is reached\"}";
+/// What a connection past `server.max_connections` gets before it is closed, in the API's
+/// error shape (`api::error::ErrorBody`); the content length is the body's 100 bytes.
+const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: application/json\r\ncontent-length: 100\r\nconnection: close\r\n\r\n{\"error\":{\"code\":\"too_many_connections\",\"message\":\"server.max_connections is reached; retry later\"}}";
 
 /// The connection deadlines; [`Default`] is the production set, tests shorten them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
