@@ -364,15 +364,10 @@ async fn the_allow_list_follows_reloads_and_is_checked_again_before_connecting()
     let (status, queued) = call(&r, "POST", "/device/exec", Some(queued)).await;
     assert_eq!(status, StatusCode::CREATED, "{queued}");
     // The list changes while it waits: the worker refuses to connect, naming the rule.
-    let mut config = (*h.gw.live.current()).clone();
-    config.security.allowed_targets = vec!["10.0.0.0/8".into()];
-    write_config(&path, &config);
-    let reload = h.gw.live.reload().await;
-    assert_eq!(
-        reload.result,
-        netpulse::config::watch::Outcome::Ok,
-        "{reload:?}"
-    );
+    reload_with(&h, &path, |c| {
+        c.security.allowed_targets = vec!["10.0.0.0/8".into()];
+    })
+    .await;
     let id = queued["id"].as_str().unwrap();
     let ended = wait_job(&h, id).await;
     assert_eq!(ended["status"], "failed", "{ended}");

@@ -205,16 +205,11 @@ async fn the_limit_follows_a_reload() {
         c.connection_pool.max_concurrent_logins = 1;
     })
     .await;
-    let mut config = (*h.gw.live.current()).clone();
-    config.connection_pool.max_concurrent_logins = 3;
-    config.connection_pool.login_rate = Some(1000.0);
-    write_config(&path, &config);
-    let reload = h.gw.live.reload().await;
-    assert_eq!(
-        reload.result,
-        netpulse::config::watch::Outcome::Ok,
-        "{reload:?}"
-    );
+    reload_with(&h, &path, |c| {
+        c.connection_pool.max_concurrent_logins = 3;
+        c.connection_pool.login_rate = Some(1000.0);
+    })
+    .await;
     let accepted = submit(&h, bulk_of(&h)).await;
     let id = accepted["batch_id"].as_str().unwrap().to_string();
     until("three logins at once on the lab", async || {

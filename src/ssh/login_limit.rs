@@ -410,10 +410,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_wait_past_the_deadline_names_the_limit() {
         let limit = limit(1, None);
-        let held = limit
-            .acquire("r1:22", after(Duration::from_secs(1)))
-            .await
-            .unwrap();
+        let held = hold(&limit, 1).await;
         let Err(e) = limit.acquire("r2:22", after(Duration::from_secs(2))).await else {
             panic!("the only slot is held");
         };
@@ -443,10 +440,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_wait_gives_everything_back() {
         let limit = limit(1, None);
-        let held = limit
-            .acquire("r1:22", after(Duration::from_secs(1)))
-            .await
-            .unwrap();
+        let held = hold(&limit, 1).await;
         let waiter = {
             let limit = limit.clone();
             tokio::spawn(async move {

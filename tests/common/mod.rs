@@ -112,6 +112,20 @@ pub fn write_config(path: &std::path::Path, config: &Config) {
     std::fs::write(path, serde_json::to_string_pretty(config).unwrap()).unwrap();
 }
 
+/// Edits the config file of a [`harness_on_file`] gateway and reloads it; the reload must
+/// apply.
+pub async fn reload_with(h: &Harness, path: &std::path::Path, edit: impl FnOnce(&mut Config)) {
+    let mut config = (*h.gw.live.current()).clone();
+    edit(&mut config);
+    write_config(path, &config);
+    let reload = h.gw.live.reload().await;
+    assert_eq!(
+        reload.result,
+        netpulse::config::watch::Outcome::Ok,
+        "{reload:?}"
+    );
+}
+
 /// Polls the job until it ended, for at most 30 s.
 pub async fn wait_job(h: &Harness, id: &str) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
