@@ -6,6 +6,12 @@
 //! Usage: `raw_ssh --targets FILE --mode warm|connect --seconds S [--sessions-per-device K]`
 //! where FILE has one `host:port` per line (the lab's ready lines work: the last field is used).
 //! In warm mode every session logs in before the clock starts: the window holds commands only.
+//!
+//! `raw_ssh --targets FILE --mode once --concurrency C [--max-concurrent-logins L]
+//! [--login-rate R]` is the ceiling for `benches/bulk.sh`: each device logged in to once and
+//! `show version` run, at most C devices at a time and the logins under the gateway's own
+//! login limit (`netpulse::ssh::LoginLimit`, the same rules as `connection_pool`), then closed.
+//! Prints `raw once devices=N concurrency=C logins=L rate=R: W s wall (ok=K)`.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -93,6 +99,46 @@ async fn command(shell: &mut Shell) -> Option<()> {
     read_prompt(&mut shell.channel).await
 }
 
+/// One device of `--mode once`: a login under `logins` (held until the prompt is seen and
+/// paging is off, as the gateway holds it), then the command.
+async fn once(target: String, logins: netpulse::ssh::LoginLimit) -> Option<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(3600);
+    let permit = logins.acquire(&target, deadline).await.ok()?;
+    let mut shell = open(&target).await?;
+    drop(permit);
+    command(&mut shell).await
+}
+
+/// `--mode once`: every target once, at most `concurrency` at a time; the wall time.
+async fn run_once(targets: Vec<String>, concurrency: usize, logins: netpulse::ssh::LoginLimit) {
+    let settings = logins.settings();
+    let began = Instant::now();
+    let slots = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let tasks: Vec<_> = targets
+        .iter()
+        .map(|t| {
+            let (t, slots, logins) = (t.clone(), slots.clone(), logins.clone());
+            tokio::spawn(async move {
+                let _slot = slots.acquire_owned().await.ok()?;
+                once(t, logins).await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.unwrap().is_some() {
+            ok += 1;
+        }
+    }
+    let rate = settings.rate.map_or("off".to_string(), |r| r.to_string());
+    println!(
+        "raw once devices={} concurrency={concurrency} logins={} rate={rate}: {:.2} s wall (ok={ok})",
+        targets.len(),
+        settings.max_concurrent,
+        began.elapsed().as_secs_f64(),
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -109,6 +155,21 @@ async fn main() {
         .filter(|t| t.contains(':'))
         .collect();
     let mode = arg("--mode").unwrap_or_else(|| "warm".into());
+    if mode == "once" {
+        let number = |name: &str| arg(name).filter(|v| v != "off").map(|v| v.parse().unwrap());
+        let logins = netpulse::ssh::LoginLimit::new(
+            netpulse::ssh::LoginSettings {
+                max_concurrent: number("--max-concurrent-logins").map_or(
+                    netpulse::config::validate::MAX_CONCURRENT_LOGINS,
+                    |n: f64| n as usize,
+                ),
+                rate: number("--login-rate"),
+            },
+            None,
+        );
+        let concurrency = arg("--concurrency").map_or(targets.len(), |c| c.parse().unwrap());
+        return run_once(targets, concurrency, logins).await;
+    }
     let seconds: f64 = arg("--seconds").map_or(5.0, |s| s.parse().unwrap());
     let per_device: usize = arg("--sessions-per-device").map_or(1, |s| s.parse().unwrap());
     // With --count, each session runs exactly that many commands (sequential mode).

@@ -15,9 +15,9 @@ use crate::config::watch::Live;
 use crate::jobs::{self, Jobs};
 use crate::metrics::Metrics;
 use crate::plugin::{self, Host, Limits};
-use crate::ssh::Connector;
 use crate::ssh::hostkeys::HostKeys;
 use crate::ssh::pool::{Pool, Settings as PoolSettings};
+use crate::ssh::{Connector, LoginLimit, LoginSettings};
 use crate::store::{self, Store};
 
 /// Why the gateway could not start.
@@ -87,14 +87,22 @@ impl Drop for Gateway {
 const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 
 /// Applies each published config to the subsystems that tune live: pool bounds and
-/// timeouts, plugin limits and template directories, API keys, and what the job service
-/// tunes (allowed targets, cache, workers, webhooks). Thresholds are read at evaluation
-/// time, so they need nothing here.
-async fn apply_reloads(live: Live, state: AppState, pool: Pool, host: Arc<Host>, base: PathBuf) {
+/// timeouts, login limits, plugin limits and template directories, API keys, and what the
+/// job service tunes (allowed targets, cache, workers, webhooks). Thresholds are read at
+/// evaluation time, so they need nothing here.
+async fn apply_reloads(
+    live: Live,
+    state: AppState,
+    pool: Pool,
+    logins: LoginLimit,
+    host: Arc<Host>,
+    base: PathBuf,
+) {
     let mut updates = live.subscribe();
     while updates.changed().await.is_ok() {
         let config = updates.borrow_and_update().clone();
         pool.apply(pool_settings(&config));
+        logins.apply(LoginSettings::from(&config.connection_pool));
         let dirs = config
             .parsing
             .template_dirs
@@ -187,6 +195,8 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
     let sealer = jobs::seal::Sealer::load(&base.join(&config.worker.sealing_key_file))?;
     let pool = &config.connection_pool;
     let known_hosts = base.join(&config.ssh.known_hosts);
+    // One limiter for the whole process: every login of every job and device test.
+    let logins = LoginLimit::new(LoginSettings::from(pool), Some(metrics.clone()));
     let connector = Connector::new(
         HostKeys::new(known_hosts, config.ssh.host_key_policy),
         Duration::from_secs(pool.connection_timeout),
@@ -194,7 +204,8 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
             Duration::from_secs(pool.keepalive_interval),
             pool.keepalive_count,
         )),
-    );
+    )
+    .with_logins(logins.clone());
     let host = Arc::new(plugin_host(&config, base, metrics.clone())?);
     let plugin_watch = plugin::watch::watch(host.clone())
         .await
@@ -254,6 +265,7 @@ pub async fn start(live: Live, metrics: Metrics, base: &Path) -> Result<Gateway,
         live.clone(),
         state.clone(),
         pool.clone(),
+        logins,
         host.clone(),
         base.to_path_buf(),
     ));

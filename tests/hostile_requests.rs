@@ -335,21 +335,7 @@ async fn targets_outside_the_allow_list_are_403_naming_the_rule() {
 async fn file_harness(tweak: impl FnOnce(&mut Config)) -> (Harness, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(&["cisco_ios"], dir.path()).await;
-    let mut config = test_config(dir.path());
-    tweak(&mut config);
-    let path = dir.path().join("netpulse.yaml");
-    write_config(&path, &config);
-    let metrics = netpulse::metrics::Metrics::new();
-    let live = netpulse::config::watch::Live::new(path.clone(), config, metrics.reload_counter());
-    let gw = netpulse::gateway::start(live, metrics, dir.path())
-        .await
-        .unwrap();
-    (Harness { lab, gw, dir }, path)
-}
-
-fn write_config(path: &Path, config: &Config) {
-    // JSON is YAML: the loader reads it as the same tree.
-    std::fs::write(path, serde_json::to_string_pretty(config).unwrap()).unwrap();
+    harness_on_file(lab, dir, tweak).await
 }
 
 #[tokio::test]
@@ -378,15 +364,10 @@ async fn the_allow_list_follows_reloads_and_is_checked_again_before_connecting()
     let (status, queued) = call(&r, "POST", "/device/exec", Some(queued)).await;
     assert_eq!(status, StatusCode::CREATED, "{queued}");
     // The list changes while it waits: the worker refuses to connect, naming the rule.
-    let mut config = (*h.gw.live.current()).clone();
-    config.security.allowed_targets = vec!["10.0.0.0/8".into()];
-    write_config(&path, &config);
-    let reload = h.gw.live.reload().await;
-    assert_eq!(
-        reload.result,
-        netpulse::config::watch::Outcome::Ok,
-        "{reload:?}"
-    );
+    reload_with(&h, &path, |c| {
+        c.security.allowed_targets = vec!["10.0.0.0/8".into()];
+    })
+    .await;
     let id = queued["id"].as_str().unwrap();
     let ended = wait_job(&h, id).await;
     assert_eq!(ended["status"], "failed", "{ended}");
@@ -396,21 +377,6 @@ async fn the_allow_list_follows_reloads_and_is_checked_again_before_connecting()
     let body = exec_body("cisco_ios", &host, port, json!("show clock"));
     let text = expect_status(&h, "/device/exec", body, StatusCode::FORBIDDEN).await;
     assert!(text.contains("10.0.0.0/8"), "{text}");
-}
-
-async fn wait_job(h: &Harness, id: &str) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, job) = call(&h.router(), "GET", &format!("/jobs/{id}"), None).await;
-        if ["finished", "failed", "canceled"].contains(&job["status"].as_str().unwrap_or("")) {
-            return job;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "job {id} never ended: {job}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Profiles that panic for one platform: a fault reached through the real job path

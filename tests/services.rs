@@ -249,6 +249,8 @@ async fn promtool_accepts_the_exposition() {
     metrics.pool_utilization(0.06);
     metrics.pool_resize("grow");
     metrics.connect_latency(0.4);
+    metrics.ssh_logins(5, 3);
+    metrics.ssh_login(1.2);
     metrics.cache_lookup("l1");
     metrics.cache_lookup("miss");
     metrics.queue_depth(2);

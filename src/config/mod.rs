@@ -247,6 +247,50 @@ mod tests {
     }
 
     #[test]
+    fn login_limits_are_bounded_and_named() {
+        let config = from_str("", Path::new("x")).expect("defaults");
+        assert_eq!(config.connection_pool.max_concurrent_logins, 64);
+        assert_eq!(config.connection_pool.login_rate, None);
+        let config = from_str(
+            "connection_pool: { max_concurrent_logins: 8, login_rate: 2.5 }\n",
+            Path::new("x"),
+        )
+        .expect("valid limits");
+        assert_eq!(config.connection_pool.max_concurrent_logins, 8);
+        assert_eq!(config.connection_pool.login_rate, Some(2.5));
+        let off = from_str("connection_pool: { login_rate: null }\n", Path::new("x"));
+        assert_eq!(off.expect("null is off").connection_pool.login_rate, None);
+        for (text, expected) in [
+            (
+                "connection_pool:\n  max_concurrent_logins: 0\n",
+                "line 2: connection_pool.max_concurrent_logins: 0 must be between 1 and 100000",
+            ),
+            (
+                "connection_pool:\n  max_concurrent_logins: 100001\n",
+                "connection_pool.max_concurrent_logins: 100001 must be between 1 and 100000",
+            ),
+            (
+                "connection_pool:\n  max_concurrent_logins: -3\n",
+                "line 2: connection_pool.max_concurrent_logins: invalid value",
+            ),
+            (
+                "connection_pool:\n  login_rate: 0\n",
+                "line 2: connection_pool.login_rate: 0 must be between 0.001 and 1000000 logins per second",
+            ),
+            (
+                "connection_pool:\n  login_rate: -1.5\n",
+                "connection_pool.login_rate: -1.5 must be between",
+            ),
+            (
+                "connection_pool:\n  login_rate: \"fast\"\n",
+                "line 2: connection_pool.login_rate: invalid type",
+            ),
+        ] {
+            assert_one(text, expected);
+        }
+    }
+
+    #[test]
     fn adaptive_thresholds_ordered_and_fractions() {
         assert_one(
             "connection_pool: { adaptive: { expand_above: 0.2, shrink_below: 0.5 } }\n",

@@ -89,6 +89,16 @@ pub struct ConnectionPool {
     pub max_connections_per_device: usize,
     /// Growing and shrinking per-device pools with demand.
     pub adaptive: Adaptive,
+    /// SSH logins in flight at once across this gateway process, from the TCP connect to a
+    /// session ready for commands: every login also reaches the devices' TACACS+/RADIUS
+    /// servers, which a fleet-wide bulk must not storm. At most
+    /// [`MAX_CONCURRENT_LOGINS`](super::validate::MAX_CONCURRENT_LOGINS).
+    pub max_concurrent_logins: usize,
+    /// Logins started per second across this gateway process, evenly paced; `None` (null)
+    /// leaves the rate unlimited. Between
+    /// [`MIN_LOGIN_RATE`](super::validate::MIN_LOGIN_RATE) and
+    /// [`MAX_LOGIN_RATE`](super::validate::MAX_LOGIN_RATE) when set.
+    pub login_rate: Option<f64>,
 }
 
 impl Default for ConnectionPool {
@@ -102,6 +112,8 @@ impl Default for ConnectionPool {
             connection_timeout: 30,
             max_connections_per_device: 5,
             adaptive: Adaptive::default(),
+            max_concurrent_logins: 64,
+            login_rate: None,
         }
     }
 }

@@ -20,6 +20,15 @@ use super::{platform, yaml::Document};
 /// nothing, and the bucket arithmetic stays far from float trouble.
 const MAX_RATE: f64 = 1_000_000.0;
 
+/// Most logins `connection_pool.max_concurrent_logins` may allow at once: far above any
+/// AAA server's comfort, and well inside what the login limiter can count.
+pub const MAX_CONCURRENT_LOGINS: usize = 100_000;
+/// Slowest `connection_pool.login_rate`: one login every 1,000 s. Slower, every login would
+/// wait past any job's deadline for its turn.
+pub const MIN_LOGIN_RATE: f64 = 0.001;
+/// Fastest `connection_pool.login_rate`: the same ceiling as the request rate limits.
+pub const MAX_LOGIN_RATE: f64 = MAX_RATE;
+
 pub use super::keys::{MIN_API_KEY_LEN, api_key_too_short};
 
 /// One thing wrong with a config file, as a refused start prints it and `GET /config`
@@ -450,6 +459,7 @@ impl Rules<'_> {
             p.keepalive_count as u64,
             1,
         );
+        self.logins(p);
         let a = &p.adaptive;
         self.fraction("connection_pool.adaptive.expand_above", a.expand_above);
         self.fraction("connection_pool.adaptive.shrink_below", a.shrink_below);
@@ -460,6 +470,28 @@ impl Rules<'_> {
                     "{} must be below expand_above {}",
                     a.shrink_below, a.expand_above
                 ),
+            );
+        }
+    }
+
+    fn logins(&mut self, p: &ConnectionPool) {
+        let (path, max) = (
+            "connection_pool.max_concurrent_logins",
+            MAX_CONCURRENT_LOGINS,
+        );
+        if !(1..=max).contains(&p.max_concurrent_logins) {
+            let n = p.max_concurrent_logins;
+            self.fail(
+                path,
+                format!("{n} must be between 1 and {max} logins at once"),
+            );
+        }
+        if let Some(rate) = p.login_rate
+            && !(MIN_LOGIN_RATE..=MAX_LOGIN_RATE).contains(&rate)
+        {
+            self.fail(
+                "connection_pool.login_rate",
+                format!("{rate} must be between {MIN_LOGIN_RATE} and {MAX_LOGIN_RATE} logins per second (null turns the limit off)"),
             );
         }
     }

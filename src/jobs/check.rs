@@ -44,7 +44,8 @@ impl Jobs {
         let started = Instant::now();
         let deps = self.deps();
         let outcome: Result<Reached, ssh::Error> = async {
-            match runner::open_session(deps, spec).await? {
+            let deadline = started + spec.execution_timeout;
+            match runner::open_session(deps, spec, deadline).await? {
                 Session::Exec(conn) => {
                     let connect_ms = conn.connect_time.as_secs_f64() * 1000.0;
                     let out = ssh::exec::run(&conn, "true", deps.connector.connect_timeout).await;

@@ -48,6 +48,8 @@ impl Jobs {
             pool.waiters as u64,
         );
         metrics.pool_utilization(pool.utilization);
+        let logins = self.deps().connector.logins().figures();
+        metrics.ssh_logins(logins.waiting as u64, logins.in_flight as u64);
         metrics.queue_depth(self.queue_depth() as u64);
         metrics.busy_workers(self.busy_workers() as u64);
     }

@@ -146,7 +146,7 @@ async fn execute(
         },
         privileged: spec.secret.is_some(),
     };
-    let connect = || open_session(deps, spec);
+    let connect = || open_session(deps, spec, deadline);
     let mut lease = deps.pool.acquire(&key, connect).await?;
     facts.reused = lease.reused;
     facts.connect_ms = (!lease.reused).then_some(lease.connect_time.as_secs_f64() * 1000.0);
@@ -169,8 +169,13 @@ async fn execute(
 
 /// Connects and opens the session the spec's driver needs: a logged-in CLI (enable,
 /// paging off, setup done) or a bare connection for exec channels. Shared by the pool's
-/// connect step and `POST /device/test`, so both meet the device's login backoff.
-pub async fn open_session(deps: &Deps, spec: &JobSpec) -> Result<Session, ssh::Error> {
+/// connect step and `POST /device/test`, so both meet the device's login backoff and the
+/// gateway's login limit, whose wait ends at `deadline` (the job's).
+pub async fn open_session(
+    deps: &Deps,
+    spec: &JobSpec,
+    deadline: Instant,
+) -> Result<Session, ssh::Error> {
     // The allow-list again, at the last moment: DNS may have changed since submit, and the
     // connection goes to the address just checked.
     let checked =
@@ -189,34 +194,37 @@ pub async fn open_session(deps: &Deps, spec: &JobSpec) -> Result<Session, ssh::E
             std::borrow::Cow::Owned(target)
         }
     };
-    // Backoff is keyed by the device as the request named it, whatever address it resolved to.
-    let device = DeviceId::of(&spec.target);
-    let login = deps.connector.connect(&target);
-    let conn = deps
-        .pool
-        .backoff()
-        .guard(&device, &spec.target.username, login)
-        .await?;
-    match spec.driver {
-        Driver::Exec => Ok(Session::Exec(conn)),
-        Driver::Cli => {
-            let profile = deps
-                .profiles
+    // Asked before the login, so a platform without a profile costs the device nothing.
+    let profile = match spec.driver {
+        Driver::Exec => None,
+        Driver::Cli => Some(
+            deps.profiles
                 .profile(&spec.device_type)
                 .map_err(|message| ssh::Error::Profile {
                     platform: spec.device_type.clone(),
                     message,
-                })?;
-            let session = CliSession::open(
-                conn,
-                profile,
-                spec.secret.as_ref(),
-                deps.connector.connect_timeout,
-            )
-            .await?;
-            Ok(Session::Cli(session))
+                })?,
+        ),
+    };
+    // The CLI's wait for its prompt (and enable, paging off) is part of the login: the
+    // device and its AAA server are busy with it until then.
+    let login = deps.connector.login(&target, deadline, |conn| async move {
+        match profile {
+            None => Ok(Session::Exec(conn)),
+            Some(profile) => {
+                let timeout = deps.connector.connect_timeout;
+                CliSession::open(conn, profile, spec.secret.as_ref(), timeout)
+                    .await
+                    .map(Session::Cli)
+            }
         }
-    }
+    });
+    // Backoff is keyed by the device as the request named it, whatever address it resolved to.
+    let device = DeviceId::of(&spec.target);
+    deps.pool
+        .backoff()
+        .guard(&device, &spec.target.username, login)
+        .await
 }
 
 /// Time left until the job's deadline: what each command may still take.

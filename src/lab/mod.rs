@@ -9,6 +9,7 @@
 //! - `model`: the device model every output is rendered from.
 //! - `vendors`: one module per platform: prompts, modes, errors and outputs.
 //! - `faults`: the `lab sleep|hang|drop|flood` commands.
+//! - `logins`: logins in progress, counted device-side for tests of a client's login limit.
 //! - [`quirks`]: ways to be awkward on purpose (custom prompts, login flows), off by default.
 //! - `keys`: persisted host keys and authorized keys.
 
@@ -16,6 +17,7 @@ pub mod args;
 mod faults;
 mod grammar;
 mod keys;
+mod logins;
 pub mod model;
 pub mod quirks;
 mod seed;
@@ -272,6 +274,7 @@ impl Lab {
                             .unwrap_or(&opts.quirks)
                             .clone(),
                     ),
+                    login: None,
                 },
                 config: Arc::new(config),
                 auth: auth.clone(),
@@ -310,6 +313,17 @@ impl Lab {
     /// Connections accepted since start, so tests can tell reuse from reconnects.
     pub fn total_connections(&self) -> u64 {
         self.counters.total.load(Ordering::SeqCst)
+    }
+
+    /// Connections logging in right now (from accept to their first prompt, see `logins`),
+    /// so tests can check a client's login limit from the device side.
+    pub fn logins_in_progress(&self) -> usize {
+        self.counters.logins.now()
+    }
+
+    /// The most connections seen logging in at once since the lab started.
+    pub fn most_logins_in_progress(&self) -> usize {
+        self.counters.logins.most()
     }
 
     /// Stops accepting, disconnects every client, and waits (bounded) for the connections to close.

@@ -11,6 +11,7 @@ use russh::{Channel, ChannelId};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::logins::{Logins, Span};
 use super::shell::{self, DeviceCtx};
 
 /// Session channels one connection may hold open. Devices have a handful of VTY lines; clients that
@@ -29,6 +30,8 @@ pub struct Counters {
     pub open: AtomicUsize,
     /// Connections accepted since start.
     pub total: AtomicU64,
+    /// Connections between accept and their first prompt.
+    pub logins: Arc<Logins>,
 }
 
 /// Credentials and keys every device accepts.
@@ -97,6 +100,7 @@ pub async fn accept_loop(
             dev: dev.clone(),
             channels: Arc::new(AtomicUsize::new(0)),
             user: String::new(),
+            login: dev.counters.logins.begin(),
         };
         let mut shutdown = shutdown.clone();
         let config = dev.config.clone();
@@ -133,6 +137,8 @@ struct Handler {
     channels: Arc<AtomicUsize>,
     /// The authenticated user, shown in Junos and Linux prompts.
     user: String,
+    /// This connection's login, ended by its first prompt or when the handler goes.
+    login: Arc<Span>,
 }
 
 impl russh::server::Handler for Handler {
@@ -186,7 +192,10 @@ impl russh::server::Handler for Handler {
         reply.accept().await;
         self.channels.fetch_add(1, Ordering::SeqCst);
         let channels = self.channels.clone();
-        let ctx = self.dev.ctx.clone();
+        let ctx = DeviceCtx {
+            login: Some(self.login.clone()),
+            ..self.dev.ctx.clone()
+        };
         let user = self.user.clone();
         let handle = session.handle();
         tokio::spawn(async move {

@@ -36,6 +36,8 @@ pub struct DeviceCtx {
     pub enable_secret: String,
     /// How this device departs from the vendor's textbook (none by default).
     pub quirks: Arc<Quirks>,
+    /// The connection's login, ended at the first prompt (or exec) of its channels.
+    pub login: Option<Arc<super::logins::Span>>,
 }
 
 enum Input {
@@ -253,6 +255,9 @@ impl Worker {
         if !self.send(&first).await {
             return;
         }
+        if let Some(login) = &self.ctx.login {
+            login.end();
+        }
         let mut line = String::new();
         while let Some(key) = keys.next_key().await {
             let alive = match key {
@@ -402,6 +407,9 @@ impl Worker {
 
     /// An exec channel: run one command, send stdout, stderr, the exit status, EOF and close.
     async fn exec(&mut self, cmd: &str, keys: &mut Keys) {
+        if let Some(login) = &self.ctx.login {
+            login.end();
+        }
         if !self.ctx.latency.is_zero() {
             tokio::time::sleep(self.ctx.latency).await;
         }

@@ -64,6 +64,9 @@ struct Inner {
     pool_utilization: Family<Gauge>,
     pool_resizes: Family<Counter>,
     connect: Family<Histogram>,
+    logins_waiting: Family<Gauge>,
+    logins_in_flight: Family<Gauge>,
+    login_duration: Family<Histogram>,
     cache_lookups: Family<Counter>,
     cache_hit_rate: Family<Gauge>,
     queue_depth: Family<Gauge>,
@@ -135,6 +138,20 @@ impl Metrics {
             connect: Family::new(
                 "netpulse_connect_latency_seconds",
                 "SSH connect and login time.",
+                &[],
+                CONNECT_BUCKETS,
+            ),
+            logins_waiting: gauge(
+                "netpulse_ssh_logins_waiting",
+                "SSH logins waiting for a slot (connection_pool.max_concurrent_logins) or a turn (connection_pool.login_rate).",
+            ),
+            logins_in_flight: gauge(
+                "netpulse_ssh_logins_in_flight",
+                "SSH logins between TCP connect and a session ready for commands.",
+            ),
+            login_duration: Family::new(
+                "netpulse_ssh_login_duration_seconds",
+                "SSH login time from TCP connect to a session ready for commands (the CLI's prompt seen), successful or not.",
                 &[],
                 CONNECT_BUCKETS,
             ),
@@ -237,6 +254,17 @@ impl Metrics {
     /// One SSH connect + login took this long.
     pub fn connect_latency(&self, seconds: f64) {
         self.inner.connect.get(&[]).observe(seconds);
+    }
+
+    /// The login limiter's counts: logins waiting for it, and logins in flight.
+    pub fn ssh_logins(&self, waiting: u64, in_flight: u64) {
+        self.inner.logins_waiting.get(&[]).set(waiting as f64);
+        self.inner.logins_in_flight.get(&[]).set(in_flight as f64);
+    }
+
+    /// One SSH login (TCP connect to a ready session) ended after this long.
+    pub fn ssh_login(&self, seconds: f64) {
+        self.inner.login_duration.get(&[]).observe(seconds);
     }
 
     /// A cache lookup answered at `level` (`l1`, `l2`, `l3`) or not at all (`miss`).
@@ -349,6 +377,9 @@ impl Metrics {
         i.pool_utilization.render(&mut out);
         i.pool_resizes.render(&mut out);
         i.connect.render(&mut out);
+        i.logins_waiting.render(&mut out);
+        i.logins_in_flight.render(&mut out);
+        i.login_duration.render(&mut out);
         i.cache_lookups.render(&mut out);
         i.cache_hit_rate.render(&mut out);
         i.queue_depth.render(&mut out);

@@ -8,6 +8,7 @@ use russh::client;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 
 use super::hostkeys::HostKeys;
+use super::login_limit::LoginLimit;
 use super::{Auth, Error, Target};
 
 /// Shared connection settings; one per gateway, cheap to clone.
@@ -17,6 +18,8 @@ pub struct Connector {
     host_keys: HostKeys,
     /// Limit for TCP connect + handshake + auth.
     pub connect_timeout: Duration,
+    /// Every login goes through it, so no path to a device can storm its AAA server.
+    logins: LoginLimit,
 }
 
 /// An authenticated SSH connection to one device.
@@ -48,11 +51,51 @@ impl Connector {
             config: Arc::new(config),
             host_keys,
             connect_timeout,
+            logins: LoginLimit::default(),
         }
     }
 
-    /// Connects and authenticates within `connect_timeout`.
+    /// The connector with `logins` as its login limiter (the gateway's, which follows
+    /// reloads) instead of one of its own at the default limits.
+    pub fn with_logins(mut self, logins: LoginLimit) -> Self {
+        self.logins = logins;
+        self
+    }
+
+    /// The login limiter every connect goes through.
+    pub fn logins(&self) -> &LoginLimit {
+        &self.logins
+    }
+
+    /// Waits (within `connect_timeout`) for the login limiter, then connects and
+    /// authenticates within `connect_timeout`; the login ends when this returns.
     pub async fn connect(&self, target: &Target) -> Result<Connection, Error> {
+        let deadline = Instant::now() + self.connect_timeout;
+        self.login(target, deadline, |conn| std::future::ready(Ok(conn)))
+            .await
+    }
+
+    /// One login under the limiter: waits until `deadline` for a slot and a turn, connects
+    /// and authenticates within `connect_timeout`, then runs `ready` on the connection (the
+    /// CLI's wait for its prompt, enable, paging off), all of it counted as in flight.
+    pub async fn login<T, F, Fut>(
+        &self,
+        target: &Target,
+        deadline: Instant,
+        ready: F,
+    ) -> Result<T, Error>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let _in_flight = self.logins.acquire(&target.label(), deadline).await?;
+        let conn = self.open(target).await?;
+        ready(conn).await
+    }
+
+    /// TCP connect, handshake and authentication within `connect_timeout`, unlimited: only
+    /// [`Connector::login`] calls it, holding a login permit.
+    async fn open(&self, target: &Target) -> Result<Connection, Error> {
         let started = Instant::now();
         let label = target.label();
         let limit = self.connect_timeout;

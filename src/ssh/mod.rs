@@ -19,6 +19,7 @@
 //! - [`write`]: channel writes and requests bounded by the step's deadline.
 //! - [`budget`]: the output a job may receive across its commands.
 //! - [`backoff`]: per-device login backoff after authentication failures.
+//! - [`login_limit`]: logins in flight and their rate, bounded across the gateway.
 
 pub mod backoff;
 pub mod budget;
@@ -29,6 +30,7 @@ pub mod hostkeys;
 pub mod interactive;
 pub mod known_hosts;
 pub mod login;
+pub mod login_limit;
 pub mod pool;
 mod pool_stats;
 pub mod profile;
@@ -41,6 +43,7 @@ pub use crate::device::{Auth, Secret, Target};
 pub use budget::OutputBudget;
 pub use connect::{Connection, Connector};
 pub use interactive::{CliSession, CommandOutput};
+pub use login_limit::{LoginLimit, LoginSettings};
 pub use profile::{ProfileSpec, SessionProfile};
 
 /// What went wrong talking to a device. Messages name the device (`HOST:PORT`) and never

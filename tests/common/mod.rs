@@ -90,6 +90,58 @@ pub async fn harness_with(vendors: &[&str], tweak: impl FnOnce(&mut Config)) -> 
     Harness { lab, gw, dir }
 }
 
+/// A gateway in front of `lab` on a config file in `dir`, so a test can edit the file and
+/// reload it live.
+pub async fn harness_on_file(
+    lab: Lab,
+    dir: tempfile::TempDir,
+    tweak: impl FnOnce(&mut Config),
+) -> (Harness, PathBuf) {
+    let mut config = test_config(dir.path());
+    tweak(&mut config);
+    let path = dir.path().join("netpulse.yaml");
+    write_config(&path, &config);
+    let metrics = netpulse::metrics::Metrics::new();
+    let live = netpulse::config::watch::Live::new(path.clone(), config, metrics.reload_counter());
+    let gw = gateway::start(live, metrics, dir.path()).await.unwrap();
+    (Harness { lab, gw, dir }, path)
+}
+
+pub fn write_config(path: &std::path::Path, config: &Config) {
+    // JSON is YAML: the loader reads it as the same tree.
+    std::fs::write(path, serde_json::to_string_pretty(config).unwrap()).unwrap();
+}
+
+/// Edits the config file of a [`harness_on_file`] gateway and reloads it; the reload must
+/// apply.
+pub async fn reload_with(h: &Harness, path: &std::path::Path, edit: impl FnOnce(&mut Config)) {
+    let mut config = (*h.gw.live.current()).clone();
+    edit(&mut config);
+    write_config(path, &config);
+    let reload = h.gw.live.reload().await;
+    assert_eq!(
+        reload.result,
+        netpulse::config::watch::Outcome::Ok,
+        "{reload:?}"
+    );
+}
+
+/// Polls the job until it ended, for at most 30 s.
+pub async fn wait_job(h: &Harness, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, job) = call(&h.router(), "GET", &format!("/jobs/{id}"), None).await;
+        if ["finished", "failed", "canceled"].contains(&job["status"].as_str().unwrap_or("")) {
+            return job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "job {id} never ended: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub async fn call(
     router: &Router,
     method: &str,
